@@ -1,0 +1,22 @@
+// flowlens: VPC flow logs, stored and queried with the CloudWatch Logs
+// Insights language. One binary, one subcommand per job.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "flowlens: generate, ingest and query VPC flow logs with the CloudWatch Logs Insights "
+      "language"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every subcommand");
+  int exit_code = 0;
+  flowlens::cli::AddFormatsCommand(app, &exit_code);
+  flowlens::cli::AddGenerateCommand(app, &exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
