@@ -9,5 +9,6 @@ namespace flowlens::cli {
 
 void AddFormatsCommand(CLI::App& app, int* exit_code);
 void AddGenerateCommand(CLI::App& app, int* exit_code);
+void AddQueryCommand(CLI::App& app, int* exit_code);
 
 }  // namespace flowlens::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   flowlens::cli::AddFormatsCommand(app, &exit_code);
   flowlens::cli::AddGenerateCommand(app, &exit_code);
+  flowlens::cli::AddQueryCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

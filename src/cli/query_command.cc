@@ -1,0 +1,151 @@
+// `flowlens query`: runs a Logs Insights query on flow-log files.
+#include <fmt/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/time_arg.h"
+#include "query/executor.h"
+#include "query/result_format.h"
+
+namespace flowlens::cli {
+namespace {
+
+struct QueryArgs {
+  std::vector<std::string> files;
+  std::string format;
+  std::string start, end;
+  int64_t limit = 10000;
+  bool no_limit = false;
+  std::string output = "table";
+  std::string query_file;
+  std::string query;
+  int threads = 0;
+  bool stats = false;
+};
+
+int RunQuery(const QueryArgs& a) {
+  std::string text = a.query;
+  if (!a.query_file.empty()) {
+    std::ifstream in(a.query_file);
+    if (!in) {
+      fmt::print(stderr, "flowlens query: cannot read the query file {}\n", a.query_file);
+      return 2;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  if (text.empty()) {
+    fmt::print(stderr, "flowlens query: give a query, or --query-file FILE\n");
+    return 2;
+  }
+  if (a.files.empty()) {
+    fmt::print(stderr, "flowlens query: give the flow-log files to query with --file PATH\n");
+    return 2;
+  }
+  query::QueryOptions opts;
+  opts.limit = a.no_limit ? 0 : a.limit;
+  opts.threads = a.threads;
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (!a.start.empty()) {
+    Result<int64_t> t = ParseTimeArg(a.start, now_ms, false);
+    if (!t.ok()) {
+      fmt::print(stderr, "flowlens query: --start: {}\n", t.status().message());
+      return 2;
+    }
+    opts.start_ms = *t;
+  }
+  if (!a.end.empty()) {
+    Result<int64_t> t = ParseTimeArg(a.end, now_ms, true);
+    if (!t.ok()) {
+      fmt::print(stderr, "flowlens query: --end: {}\n", t.status().message());
+      return 2;
+    }
+    opts.end_ms = *t;
+  }
+  if (!a.format.empty()) {
+    Result<Layout> l = Layout::Parse(a.format);
+    if (!l.ok()) {
+      fmt::print(stderr, "flowlens query: --format: {}\n", l.status().message());
+      return 2;
+    }
+    opts.format = *l;
+  }
+  std::vector<query::ScanInput> inputs;
+  for (const std::string& f : a.files) {
+    query::ScanInput in;
+    in.path = f;
+    in.display_name = f == "-" ? "stdin" : f;
+    struct stat st;
+    if (f != "-") {
+      if (::stat(f.c_str(), &st) != 0) {
+        fmt::print(stderr, "flowlens query: {}: no such file\n", f);
+        return 2;
+      }
+      if (S_ISDIR(st.st_mode)) {
+        fmt::print(stderr, "flowlens query: {} is a directory; give its files\n", f);
+        return 2;
+      }
+      in.mtime_ms = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    }
+    inputs.push_back(std::move(in));
+  }
+  query::QueryErrorInfo where;
+  Result<query::QueryResult> r = query::RunQueryOnFiles(text, std::move(inputs), opts, &where);
+  if (!r.ok()) {
+    fmt::print(stderr, "flowlens query: {}\n", r.status().message());
+    return r.status().is_user_error() ? 2 : 1;
+  }
+  std::string out;
+  if (a.output == "json") {
+    out = query::FormatJson(*r);
+  } else if (a.output == "csv") {
+    out = query::FormatCsv(*r);
+  } else {
+    out = query::FormatTable(*r);
+  }
+  fwrite(out.data(), 1, out.size(), stdout);
+  if (a.stats || (a.output == "table" && isatty(1))) {
+    fmt::print(stderr, "{} rows; {} records matched, {} scanned, {:.1f} MB scanned\n",
+               r->rows.size(), static_cast<uint64_t>(r->statistics.records_matched),
+               static_cast<uint64_t>(r->statistics.records_scanned),
+               r->statistics.bytes_scanned / 1e6);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddQueryCommand(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<QueryArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "query", "Run a CloudWatch Logs Insights query on flow-log files (plain or .gz)");
+  cmd->add_option("query", args->query, "The query, e.g. 'stats sum(bytes) by srcAddr'");
+  cmd->add_option("--file,-f", args->files, "Flow-log file to query (repeat for several; - for "
+                                            "stdin)")
+      ->allow_extra_args(false);
+  cmd->add_option("--query-file", args->query_file, "Read the query from this file");
+  cmd->add_option("--format", args->format,
+                  "Record format of files without a header line (${field} ... or field names); "
+                  "default: the AWS default format");
+  cmd->add_option("--start", args->start,
+                  "Only events at or after this time: epoch seconds, ISO 8601, or relative (-1h)");
+  cmd->add_option("--end", args->end, "Only events at or before this time");
+  cmd->add_option("--limit", args->limit, "Most rows to return (default 10000, as AWS)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-limit", args->no_limit, "Return every row");
+  cmd->add_option("--output,-o", args->output, "table, json (the GetQueryResults shape) or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_option("--threads", args->threads, "Worker threads (default: every core)");
+  cmd->add_flag("--stats", args->stats, "Print the query statistics on stderr");
+  cmd->callback([args, exit_code] { *exit_code = RunQuery(*args); });
+}
+
+}  // namespace flowlens::cli

@@ -1,0 +1,234 @@
+#include "query/executor.h"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "query/aggregate.h"
+#include "query/analyzer.h"
+#include "query/evaluator.h"
+#include "query/operators.h"
+#include "query/parser.h"
+
+namespace flowlens::query {
+namespace {
+
+bool IsBlocking(CommandKind k) {
+  return k == CommandKind::kStats || k == CommandKind::kSort || k == CommandKind::kLimit ||
+         k == CommandKind::kDedup;
+}
+
+// What one worker thread accumulates.
+struct WorkerOutput {
+  std::unique_ptr<GroupTable> groups;
+  std::vector<Batch> rows;       // materialized batches (non-stats first blocking stage)
+  size_t row_count = 0;
+  uint64_t matched = 0;
+  Status status;
+};
+
+// Keeps at most `limit` rows of the newest-first order while accumulating, so a
+// query over a day of records without stats holds only what it can return.
+void PruneNewest(WorkerOutput* out, size_t limit, int ts_slot, size_t slot_count) {
+  if (limit == 0 || out->row_count <= 2 * limit + kBatchSize) return;
+  Batch all = Concatenate(out->rows, slot_count);
+  std::vector<uint32_t> rows(all.size);
+  for (uint32_t i = 0; i < all.size; ++i) rows[i] = i;
+  std::vector<Column> keys{all.columns[ts_slot]};
+  SortRows(keys, {true}, &rows);
+  rows.resize(limit);
+  out->rows.clear();
+  out->rows.push_back(Gather(all, rows));
+  out->row_count = limit;
+}
+
+}  // namespace
+
+Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<ScanInput> inputs,
+                                    const QueryOptions& options, QueryErrorInfo* error_info) {
+  QueryError perr;
+  Result<Query> parsed = ParseQuery(query_text, &perr);
+  if (!parsed.ok()) {
+    if (error_info) *error_info = {perr.line, perr.column, perr.start_offset, perr.end_offset};
+    return parsed.status();
+  }
+  AnalyzeError aerr;
+  Result<Plan> planned = Analyze(*parsed, &aerr);
+  if (!planned.ok()) {
+    if (error_info) {
+      *error_info = {aerr.span.line, aerr.span.column, aerr.span.offset,
+                     aerr.span.offset + aerr.span.length};
+    }
+    return planned.status();
+  }
+  const Plan& plan = *planned;
+  const size_t slots = plan.slot_names.size();
+  QueryTimes times;
+  times.start_ms = options.start_ms == std::numeric_limits<int64_t>::min() ? 0 : options.start_ms;
+  times.end_ms = options.end_ms;
+  times.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+  if (times.end_ms == std::numeric_limits<int64_t>::max()) times.end_ms = times.now_ms;
+
+  size_t first_blocking = plan.stages.size();
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    if (IsBlocking(plan.stages[i].kind)) {
+      first_blocking = i;
+      break;
+    }
+  }
+  const bool streaming_stats =
+      first_blocking < plan.stages.size() && plan.stages[first_blocking].kind == CommandKind::kStats;
+  const bool prune = first_blocking == plan.stages.size() && !plan.has_stats;
+
+  ChunkReader reader(&inputs, options.format);
+  ScanProjection projection(plan.scan, slots);
+  ScanCounters counters;
+  std::mutex reader_mu;
+  Status reader_status;
+  int threads = options.threads > 0 ? options.threads
+                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<WorkerOutput> outputs(static_cast<size_t>(threads));
+  std::atomic<bool> failed{false};
+
+  auto worker = [&](int w) {
+    WorkerOutput& out = outputs[static_cast<size_t>(w)];
+    EvalState state(plan, &times);
+    if (streaming_stats) {
+      out.groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
+                                                plan.scan.timestamp_slot, &state);
+    }
+    while (!failed) {
+      std::optional<Chunk> chunk;
+      {
+        std::lock_guard<std::mutex> lock(reader_mu);
+        auto next = reader.Next();
+        if (!next.ok()) {
+          reader_status = next.status();
+          failed = true;
+          return;
+        }
+        chunk = std::move(*next);
+      }
+      if (!chunk) return;
+      projection.ParseChunk(*chunk, options.start_ms, options.end_ms, &counters, [&](Batch& b) {
+        if (failed) return;
+        for (size_t i = 0; i < first_blocking; ++i) {
+          Status st = ApplyStage(plan.stages[i], &b, &state);
+          if (!st.ok()) {
+            out.status = st;
+            failed = true;
+            return;
+          }
+          if (b.size == 0) return;
+        }
+        out.matched += b.size;
+        if (streaming_stats) {
+          out.groups->Add(b);
+          if (out.groups->approximate_bytes() > options.memory_budget_bytes / threads) {
+            out.status = Status::ResourceExhausted(
+                "the stats command needs more memory than the query's budget of " +
+                std::to_string(options.memory_budget_bytes >> 20) +
+                " MB (too many groups); filter first, group by fewer fields, or raise the budget");
+            failed = true;
+          }
+        } else {
+          out.row_count += b.size;
+          out.rows.push_back(std::move(b));
+          if (prune) {
+            PruneNewest(&out, static_cast<size_t>(options.limit), plan.scan.timestamp_slot, slots);
+          }
+        }
+      });
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (int w = 1; w < threads; ++w) pool.emplace_back(worker, w);
+    worker(0);
+    for (auto& t : pool) t.join();
+  }
+  if (!reader_status.ok()) return reader_status;
+  for (auto& o : outputs) {
+    if (!o.status.ok()) return o.status;
+  }
+
+  EvalState state(plan, &times);
+  Batch result;
+  uint64_t matched = 0;
+  for (auto& o : outputs) matched += o.matched;
+  size_t next_stage = first_blocking;
+  if (streaming_stats) {
+    GroupTable& merged = *outputs[0].groups;
+    for (size_t w = 1; w < outputs.size(); ++w) merged.Merge(std::move(*outputs[w].groups));
+    result = merged.Finish(slots, &state);
+    next_stage = first_blocking + 1;
+  } else {
+    std::vector<Batch> parts;
+    for (auto& o : outputs) {
+      for (auto& b : o.rows) parts.push_back(std::move(b));
+    }
+    result = Concatenate(parts, slots);
+  }
+  bool sorted = false;
+  for (size_t i = next_stage; i < plan.stages.size(); ++i) {
+    const Stage& st = plan.stages[i];
+    if (st.kind == CommandKind::kStats) {
+      GroupTable table(st, -1, &state);
+      table.Add(result);
+      result = table.Finish(slots, &state);
+      continue;
+    }
+    if (st.kind == CommandKind::kSort) sorted = true;
+    RETURN_IF_ERROR(ApplyStage(st, &result, &state));
+  }
+
+  QueryResult qr;
+  qr.is_stats = plan.has_stats;
+  if (!plan.has_stats && !sorted) {
+    // Newest first, then in the order of the input.
+    std::vector<uint32_t> rows(result.size);
+    for (uint32_t i = 0; i < result.size; ++i) rows[i] = i;
+    std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+      Value x = result.columns[plan.scan.timestamp_slot].Get(a);
+      Value y = result.columns[plan.scan.timestamp_slot].Get(b);
+      if (x.i != y.i) return x.i > y.i;
+      if (result.source_ids[a] != result.source_ids[b]) {
+        return result.source_ids[a] < result.source_ids[b];
+      }
+      return result.row_ids[a] < result.row_ids[b];
+    });
+    result = Gather(result, rows);
+  }
+  size_t n = result.size;
+  if (options.limit > 0 && n > static_cast<size_t>(options.limit)) {
+    n = static_cast<size_t>(options.limit);
+  }
+  for (const auto& [name, slot] : plan.output) qr.columns.push_back(name);
+  qr.rows.reserve(n);
+  for (size_t r = 0; r < n; ++r) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(plan.output.size());
+    for (const auto& [name, slot] : plan.output) {
+      if (name == "@ptr" && !plan.has_stats) {
+        row.emplace_back(MakePointer(result.source_ids[r], result.row_ids[r]));
+        continue;
+      }
+      Value v = result.columns[slot].Get(r);
+      if (v.is_null()) {
+        row.emplace_back();
+      } else {
+        row.emplace_back(ValueToText(v));
+      }
+    }
+    qr.rows.push_back(std::move(row));
+    if (!plan.has_stats) qr.pointers.push_back(MakePointer(result.source_ids[r], result.row_ids[r]));
+  }
+  qr.statistics.records_matched = static_cast<double>(matched);
+  qr.statistics.records_scanned = static_cast<double>(counters.records.load());
+  qr.statistics.bytes_scanned = static_cast<double>(counters.bytes.load());
+  return qr;
+}
+
+}  // namespace flowlens::query

@@ -1,0 +1,57 @@
+// Runs a query: parse, analyze, scan in parallel, apply the commands, and
+// render the result rows as GetQueryResults does.
+//
+//   QueryOptions opts;  // default: all time, 10,000 rows, both cores
+//   Result<QueryResult> r = RunQueryOnFiles(text, {{"day.log"}}, opts);
+//
+// Thread safety: each call is independent; it starts its own worker threads.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "flowlog/layout.h"
+#include "query/scan.h"
+
+namespace flowlens::query {
+
+struct QueryOptions {
+  int64_t start_ms = std::numeric_limits<int64_t>::min();  // inclusive
+  int64_t end_ms = std::numeric_limits<int64_t>::max();    // inclusive
+  int64_t limit = 10000;  // result rows; 0 = no limit
+  int threads = 0;        // 0 = every core
+  size_t memory_budget_bytes = size_t{4} << 30;
+  std::optional<Layout> format;  // records' layout when files have no header line
+};
+
+struct QueryStatistics {
+  double records_matched = 0;
+  double records_scanned = 0;
+  double bytes_scanned = 0;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  // Rendered values; nullopt where the field is missing in that row.
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  std::vector<std::string> pointers;  // @ptr of each row (non-stats queries)
+  bool is_stats = false;
+  QueryStatistics statistics;
+  std::vector<std::string> warnings;
+};
+
+// Position of a query error, for MalformedQueryException.
+struct QueryErrorInfo {
+  int line = 0, column = 0;
+  int start_offset = 0, end_offset = 0;
+};
+
+Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<ScanInput> inputs,
+                                    const QueryOptions& options,
+                                    QueryErrorInfo* error_info = nullptr);
+
+}  // namespace flowlens::query

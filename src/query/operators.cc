@@ -1,0 +1,249 @@
+#include "query/operators.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_set>
+
+#include "query/aggregate.h"
+#include "query/evaluator.h"
+#include "query/json.h"
+
+namespace flowlens::query {
+
+bool MatchGlob(std::string_view text, const std::vector<std::string>& lits,
+               std::vector<std::string_view>* out) {
+  out->clear();
+  const size_t stars = lits.size() - 1;
+  size_t pos = 0;
+  if (!lits[0].empty()) {
+    size_t f = text.find(lits[0]);
+    if (f == std::string_view::npos) return false;
+    pos = f + lits[0].size();
+  }
+  for (size_t i = 1; i <= stars; ++i) {
+    const std::string& next = lits[i];
+    if (i == stars && next.empty()) {
+      out->push_back(text.substr(pos));
+      return true;
+    }
+    size_t f = text.find(next, pos);
+    if (f == std::string_view::npos) return false;
+    out->push_back(text.substr(pos, f - pos));
+    pos = f + next.size();
+  }
+  return true;
+}
+
+Batch Gather(const Batch& src, const std::vector<uint32_t>& rows) {
+  Batch out;
+  out.size = rows.size();
+  out.arena = src.arena;
+  out.keep_alive = src.keep_alive;
+  out.columns.resize(src.columns.size());
+  for (size_t c = 0; c < src.columns.size(); ++c) {
+    const Column& in = src.columns[c];
+    Column& o = out.columns[c];
+    o.kind = in.kind;
+    o.constant = in.constant;
+    auto gather = [&rows](const auto& from, auto& to) {
+      if (from.empty()) return;
+      to.resize(rows.size());
+      for (size_t i = 0; i < rows.size(); ++i) to[i] = from[rows[i]];
+    };
+    gather(in.ints, o.ints);
+    gather(in.doubles, o.doubles);
+    gather(in.strings, o.strings);
+    gather(in.addrs, o.addrs);
+    gather(in.values, o.values);
+    gather(in.valid, o.valid);
+  }
+  auto gather_ids = [&rows](const auto& from, auto& to) {
+    to.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) to[i] = from.empty() ? 0 : from[rows[i]];
+  };
+  gather_ids(src.source_ids, out.source_ids);
+  gather_ids(src.row_ids, out.row_ids);
+  return out;
+}
+
+Batch Concatenate(std::vector<Batch>& parts, size_t slot_count) {
+  Batch out;
+  out.columns.resize(slot_count);
+  std::vector<ColumnBuilder> builders(slot_count);
+  Arena& arena = *out.arena;
+  for (Batch& b : parts) {
+    for (size_t c = 0; c < slot_count; ++c) {
+      const Column* col = c < b.columns.size() ? &b.columns[c] : nullptr;
+      for (size_t r = 0; r < b.size; ++r) {
+        Value v = col ? col->Get(r) : Value::Null();
+        if (v.type == ValueType::kString) v.s = arena.Store(v.s);
+        if (v.type == ValueType::kJson) {
+          // JSON trees live in the part's arena; keep it alive.
+        }
+        builders[c].Append(v);
+      }
+    }
+    out.source_ids.insert(out.source_ids.end(), b.source_ids.begin(), b.source_ids.end());
+    out.row_ids.insert(out.row_ids.end(), b.row_ids.begin(), b.row_ids.end());
+    out.keep_alive.push_back(b.arena);
+    out.size += b.size;
+  }
+  for (size_t c = 0; c < slot_count; ++c) out.columns[c] = builders[c].Finish();
+  return out;
+}
+
+void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descending,
+              std::vector<uint32_t>* rows) {
+  std::stable_sort(rows->begin(), rows->end(), [&](uint32_t a, uint32_t b) {
+    for (size_t k = 0; k < keys.size(); ++k) {
+      Value x = keys[k].Get(a), y = keys[k].Get(b);
+      if (x.is_null() || y.is_null()) {
+        if (x.is_null() && y.is_null()) continue;
+        return y.is_null();  // missing values last
+      }
+      int c = NaturalCompare(x, y);
+      if (c) return descending[k] ? c > 0 : c < 0;
+    }
+    return false;
+  });
+}
+
+namespace {
+
+Status ApplyParse(const Stage& st, Batch* batch, EvalState* state) {
+  ColumnRef src = Evaluate(*st.parse_source, *batch, *state);
+  const size_t n = batch->size;
+  const size_t outs = st.parse_slots.size();
+  std::vector<ColumnBuilder> builders(outs, ColumnBuilder(n));
+  std::vector<std::string_view> parts;
+  std::vector<re2::StringPiece> groups;
+  int ngroups = st.parse_regex ? st.parse_regex->NumberOfCapturingGroups() + 1 : 0;
+  groups.resize(static_cast<size_t>(ngroups));
+  for (size_t r = 0; r < n; ++r) {
+    Value v = src->Get(r);
+    bool matched = false;
+    if (!v.is_null()) {
+      std::string_view text = ValueAsText(v, batch->arena.get());
+      if (st.parse_mode == ParseMode::kGlob) {
+        matched = MatchGlob(text, st.glob_literals, &parts);
+        if (matched) {
+          for (size_t i = 0; i < outs; ++i) builders[i].Append(Value::String(parts[i]));
+        }
+      } else {
+        matched = st.parse_regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(),
+                                        ngroups);
+        if (matched) {
+          for (size_t i = 0; i < outs; ++i) {
+            const re2::StringPiece& g = groups[static_cast<size_t>(st.regex_group_index[i])];
+            if (g.data() == nullptr) {
+              builders[i].AppendNull();
+            } else {
+              builders[i].Append(Value::String(std::string_view(g.data(), g.size())));
+            }
+          }
+        }
+      }
+    }
+    if (!matched) {
+      for (auto& b : builders) b.AppendNull();
+    }
+  }
+  for (size_t i = 0; i < outs; ++i) batch->columns[st.parse_slots[i]] = builders[i].Finish();
+  return Status::Ok();
+}
+
+Status ApplyDedup(const Stage& st, Batch* batch, EvalState* state) {
+  std::vector<ColumnRef> keys;
+  for (const auto& e : st.dedup_exprs) keys.push_back(Evaluate(*e, *batch, *state));
+  std::unordered_set<std::string> seen;
+  std::vector<uint8_t> keep(batch->size, 1);
+  std::string key;
+  for (size_t r = 0; r < batch->size; ++r) {
+    key.clear();
+    bool any_null = false;
+    for (const ColumnRef& k : keys) {
+      Value v = k->Get(r);
+      if (v.is_null()) any_null = true;
+      EncodeKey(v, &key);
+    }
+    if (any_null) continue;  // nulls are never duplicates
+    if (!seen.insert(key).second) keep[r] = 0;
+  }
+  batch->Compact(keep);
+  return Status::Ok();
+}
+
+Status ApplyUnnest(const Stage& st, Batch* batch, EvalState* state) {
+  ColumnRef src = Evaluate(*st.unnest_source, *batch, *state);
+  std::vector<uint32_t> rows;
+  ColumnBuilder out;
+  for (size_t r = 0; r < batch->size; ++r) {
+    Value v = src->Get(r);
+    if (v.is_null()) continue;
+    if (v.type == ValueType::kJson && v.json->type == JsonType::kArray) {
+      for (size_t i = 0; i < v.json->size; ++i) {
+        rows.push_back(static_cast<uint32_t>(r));
+        out.Append(JsonToValue(v.json->items[i]));
+      }
+    } else {
+      rows.push_back(static_cast<uint32_t>(r));
+      out.Append(v);
+    }
+  }
+  Batch next = Gather(*batch, rows);
+  next.columns[st.unnest_slot] = out.Finish();
+  *batch = std::move(next);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
+  switch (st.kind) {
+    case CommandKind::kFilter: {
+      std::vector<uint8_t> keep;
+      EvaluatePredicate(*st.condition, *batch, *state, &keep);
+      batch->Compact(keep);
+      return Status::Ok();
+    }
+    case CommandKind::kFields:
+    case CommandKind::kDisplay:
+      for (const auto& [slot, expr] : st.assignments) {
+        batch->columns[slot] = Evaluate(*expr, *batch, *state).Release();
+      }
+      return Status::Ok();
+    case CommandKind::kParse: return ApplyParse(st, batch, state);
+    case CommandKind::kSort: {
+      std::vector<Column> keys;
+      std::vector<bool> desc;
+      for (const auto& [expr, d] : st.sort_keys) {
+        keys.push_back(Evaluate(*expr, *batch, *state).Release());
+        desc.push_back(d);
+      }
+      std::vector<uint32_t> rows(batch->size);
+      std::iota(rows.begin(), rows.end(), 0);
+      SortRows(keys, desc, &rows);
+      *batch = Gather(*batch, rows);
+      return Status::Ok();
+    }
+    case CommandKind::kLimit: {
+      if (static_cast<int64_t>(batch->size) <= st.limit) return Status::Ok();
+      std::vector<uint32_t> rows;
+      size_t n = static_cast<size_t>(st.limit);
+      size_t first = st.limit_tail ? batch->size - n : 0;
+      for (size_t i = first; i < first + n; ++i) rows.push_back(static_cast<uint32_t>(i));
+      *batch = Gather(*batch, rows);
+      return Status::Ok();
+    }
+    case CommandKind::kDedup: return ApplyDedup(st, batch, state);
+    case CommandKind::kUnnest: return ApplyUnnest(st, batch, state);
+    case CommandKind::kLookup:
+      return Status::Unimplemented("lookup tables are not available yet");
+    case CommandKind::kStats:
+    case CommandKind::kSource:
+    case CommandKind::kUnmask: break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace flowlens::query

@@ -1,0 +1,136 @@
+// The bound form of a query: every field name resolved to a slot, every
+// function to its implementation, every command to a Stage. The analyzer
+// (analyzer.cc) builds a Plan from a parsed Query; the executor (executor.cc)
+// runs it over batches from a scan.
+//
+// Slots: each distinct field name the query touches gets one slot index; a
+// Batch carries one Column per slot. The scan fills the slots of fields it
+// knows (system fields, flow-log fields, JSON fields); commands fill the rest.
+//
+// Thread safety: a Plan is immutable while it runs; per-thread mutable state
+// (compiled regexes of functions) lives in an EvalState.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "query/ast.h"
+#include "query/functions/scalar_function.h"
+#include "query/value.h"
+
+namespace flowlens::query {
+
+enum class BoundKind : uint8_t {
+  kConstant,  // value (strings owned by the plan)
+  kSlot,      // a field
+  kAccess,    // children[0] then `path` steps into JSON
+  kCall,      // scalar function
+  kBin,       // bin(period) over @timestamp (slot of @timestamp in `slot`)
+  kUnary,
+  kBinary,
+  kLike,      // children[0] like constant text / regex (negated for not like)
+  kIn,        // children[0] in constants (negated for not in)
+};
+
+struct BoundExpr {
+  BoundKind kind = BoundKind::kConstant;
+  Op op = Op::kNone;
+  Value constant;
+  std::string constant_text;       // owns constant.s
+  int slot = -1;
+  std::vector<PathElem> path;      // kAccess
+  const ScalarFunction* function = nullptr;
+  int call_site = -1;              // kCall: index into EvalState::call_states
+  int64_t period_amount = 0;       // kBin
+  int period_unit = 0;
+  bool negate = false;             // kLike, kIn
+  std::string like_text;           // kLike with a string: substring
+  std::shared_ptr<const RE2> regex;  // kLike with a regex, kBinary kRegexMatch
+  std::vector<Value> list;         // kIn
+  std::vector<std::string> list_storage;
+  std::vector<std::unique_ptr<BoundExpr>> children;
+};
+using BoundExprPtr = std::unique_ptr<BoundExpr>;
+
+enum class AggKind : uint8_t { kCount, kCountStar, kCountDistinct, kSum, kAvg, kMin, kMax, kPct,
+                               kStddev, kEarliest, kLatest, kSortsFirst, kSortsLast };
+
+struct AggSpec {
+  AggKind kind;
+  BoundExprPtr arg;        // null for count(*)
+  double percentile = 0;   // kPct
+  int result_slot = -1;    // where the finalized value goes in the stats output
+};
+
+struct Stage {
+  CommandKind kind;
+  SourceSpan span;
+  // kFilter
+  BoundExprPtr condition;
+  // kFields / kDisplay: computed fields (expr -> slot); plain field
+  // references need no computing and are left out.
+  std::vector<std::pair<int, BoundExprPtr>> assignments;
+  // kParse
+  BoundExprPtr parse_source;
+  ParseMode parse_mode = ParseMode::kGlob;
+  std::vector<std::string> glob_literals;  // literal chunks between the stars (size = stars + 1)
+  std::shared_ptr<const RE2> parse_regex;
+  std::vector<int> parse_slots;            // output slot of each star / named group
+  std::vector<int> regex_group_index;      // RE2 group number of each output (regex mode)
+  // kStats
+  std::vector<BoundExprPtr> group_exprs;   // evaluated on input rows
+  std::vector<int> group_slots;            // output slot of each group key
+  std::vector<AggSpec> aggregates;
+  std::vector<std::pair<int, BoundExprPtr>> finals;  // projection slot <- expr over agg slots
+  // kSort
+  std::vector<std::pair<BoundExprPtr, bool>> sort_keys;  // expr, descending
+  // kLimit
+  int64_t limit = 0;
+  bool limit_tail = false;
+  // kDedup
+  std::vector<BoundExprPtr> dedup_exprs;
+  // kUnnest
+  BoundExprPtr unnest_source;
+  int unnest_slot = -1;
+  // kLookup
+  std::string lookup_table;
+  std::vector<std::pair<std::string, int>> lookup_keys;  // table column, log slot
+  std::vector<std::pair<std::string, int>> lookup_outputs;  // table column, slot
+  bool lookup_output_new = false;
+};
+
+// What the scan must produce for the query.
+struct ScanRequest {
+  // slot of each field name the query reads before it is written; the scan
+  // fills those it knows and leaves others null.
+  std::vector<std::pair<std::string, int>> input_fields;
+  int timestamp_slot = -1;  // always bound (default order, bin, time range)
+};
+
+struct Plan {
+  std::vector<std::string> slot_names;     // by slot
+  ScanRequest scan;
+  std::vector<Stage> stages;
+  // The output: columns in order as (name, slot). Rows of a non-stats query
+  // also carry @ptr.
+  std::vector<std::pair<std::string, int>> output;
+  bool has_stats = false;
+  int call_sites = 0;
+  // SOURCE logGroups(...) of the query, if any.
+  std::vector<std::string> source_name_prefixes;
+  bool has_source = false;
+};
+
+// Mutable per-thread state for evaluating a plan.
+struct EvalState {
+  explicit EvalState(const Plan& plan, const QueryTimes* times)
+      : call_states(static_cast<size_t>(plan.call_sites)), times(times) {}
+  std::vector<std::unique_ptr<CallState>> call_states;
+  const QueryTimes* times;
+};
+
+}  // namespace flowlens::query

@@ -1,0 +1,327 @@
+#include "query/scan.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "flowlog/record.h"
+#include "query/json.h"
+
+namespace flowlens::query {
+
+ChunkReader::ChunkReader(std::vector<ScanInput>* inputs, std::optional<Layout> forced_layout,
+                         size_t chunk_bytes)
+    : inputs_(inputs), forced_layout_(std::move(forced_layout)), chunk_bytes_(chunk_bytes) {}
+
+ChunkReader::~ChunkReader() {
+  if (gz_) gzclose(static_cast<gzFile>(gz_));
+}
+
+Status ChunkReader::OpenNext() {
+  if (gz_) {
+    gzclose(static_cast<gzFile>(gz_));
+    gz_ = nullptr;
+  }
+  current_ = static_cast<int>(next_input_++);
+  ScanInput& in = (*inputs_)[static_cast<size_t>(current_)];
+  gzFile f = in.path == "-" ? gzdopen(dup(0), "rb") : gzopen(in.path.c_str(), "rb");
+  if (!f) {
+    return Status::IoError(in.display_name + ": cannot open: " + std::strerror(errno));
+  }
+  gzbuffer(f, 1 << 20);
+  gz_ = f;
+  line_ = 1;
+  carry_.clear();
+  first_chunk_ = true;
+  layout_ = forced_layout_ ? &*forced_layout_ : &Layout::Default();
+  return Status::Ok();
+}
+
+Result<std::optional<Chunk>> ChunkReader::Next() {
+  while (true) {
+    if (!gz_) {
+      if (next_input_ >= inputs_->size()) return std::optional<Chunk>();
+      RETURN_IF_ERROR(OpenNext());
+    }
+    ScanInput& in = (*inputs_)[static_cast<size_t>(current_)];
+    auto data = std::make_shared<std::string>();
+    data->reserve(chunk_bytes_ + carry_.size() + 1);
+    data->swap(carry_);
+    size_t old = data->size();
+    data->resize(old + chunk_bytes_);
+    int n = gzread(static_cast<gzFile>(gz_), data->data() + old,
+                   static_cast<unsigned>(chunk_bytes_));
+    if (n < 0) {
+      int errnum = 0;
+      const char* msg = gzerror(static_cast<gzFile>(gz_), &errnum);
+      return Status::InvalidArgument(in.display_name + ": cannot read: " +
+                                     (errnum == Z_ERRNO ? std::strerror(errno) : msg) +
+                                     " (a broken or truncated gzip file?)");
+    }
+    data->resize(old + static_cast<size_t>(n));
+    bool eof = n == 0 || gzeof(static_cast<gzFile>(gz_));
+    if (!eof) {
+      size_t cut = data->rfind('\n');
+      if (cut == std::string::npos) {
+        carry_.swap(*data);  // a very long line: keep reading
+        continue;
+      }
+      carry_.assign(*data, cut + 1, std::string::npos);
+      data->resize(cut + 1);
+    } else {
+      gzclose(static_cast<gzFile>(gz_));
+      gz_ = nullptr;
+    }
+    if (data->empty()) continue;
+    Chunk c;
+    c.source_id = static_cast<uint32_t>(current_);
+    c.input = &in;
+    c.first_line = line_;
+    if (first_chunk_) {
+      first_chunk_ = false;
+      size_t end = data->find('\n');
+      std::string_view first(data->data(), end == std::string::npos ? data->size() : end);
+      if (Layout::IsHeaderLine(first)) {
+        Result<Layout> l = Layout::FromHeader(first);
+        if (l.ok()) {
+          layouts_.push_back(std::make_unique<Layout>(std::move(*l)));
+          layout_ = layouts_.back().get();
+          in.layout = *layout_;
+          data->erase(0, end == std::string::npos ? data->size() : end + 1);
+          ++line_;
+          c.first_line = line_;
+        }
+      }
+    }
+    c.layout = layout_;
+    for (char ch : *data) line_ += ch == '\n';
+    c.data = std::move(data);
+    return std::optional<Chunk>(std::move(c));
+  }
+}
+
+namespace {
+
+enum class FieldSource : uint8_t { kMessage, kTimestamp, kIngestion, kLogStream, kLog, kFlow,
+                                   kOther };
+
+struct Binding {
+  int slot;
+  FieldSource source;
+  int flow_pos = -1;
+  ValueKind kind = ValueKind::kString;
+  std::string name;
+};
+
+const FieldInfo* FlowFieldByQueryName(std::string_view name) {
+  if (name == "startTime") name = "start";
+  if (name == "endTime") name = "end";
+  for (const FieldInfo& f : Catalog()) {
+    if (f.insights_name == name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ScanProjection::ScanProjection(const ScanRequest& request, size_t slot_count)
+    : slot_count_(slot_count), request_(request) {}
+
+void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t end_ms,
+                                ScanCounters* counters,
+                                const std::function<void(Batch&)>& sink) const {
+  const Layout& layout = *chunk.layout;
+  std::vector<Binding> binds;
+  std::unordered_map<std::string_view, size_t> json_fields;  // name -> index in binds
+  for (const auto& [name, slot] : request_.input_fields) {
+    Binding b{slot, FieldSource::kOther, -1, ValueKind::kString, name};
+    if (name == "@message") b.source = FieldSource::kMessage;
+    else if (name == "@timestamp") b.source = FieldSource::kTimestamp;
+    else if (name == "@ingestionTime") b.source = FieldSource::kIngestion;
+    else if (name == "@logStream") b.source = FieldSource::kLogStream;
+    else if (name == "@log") b.source = FieldSource::kLog;
+    else if (const FieldInfo* f = FlowFieldByQueryName(name); f && layout.Has(static_cast<int>(f->id))) {
+      b.source = FieldSource::kFlow;
+      b.flow_pos = layout.PositionOf(static_cast<int>(f->id));
+      b.kind = f->kind;
+    }
+    binds.push_back(b);
+  }
+  for (size_t i = 0; i < binds.size(); ++i) {
+    if (binds[i].source == FieldSource::kOther) json_fields.emplace(binds[i].name, i);
+  }
+  const int start_pos = layout.PositionOf(fields::kStart);
+  const int iface_pos = layout.PositionOf(fields::kInterfaceId);
+
+  FlowRecord rec(layout);
+  RecordError err;
+  Batch batch;
+  std::vector<ColumnBuilder> json_builders(binds.size());
+  uint64_t records = 0;
+  uint64_t non_flow = 0;
+
+  auto start_batch = [&]() {
+    batch = Batch();
+    batch.columns.resize(slot_count_);
+    batch.keep_alive.push_back(chunk.data);
+    for (const Binding& b : binds) {
+      Column& c = batch.columns[b.slot];
+      c.valid.clear();
+      switch (b.source) {
+        case FieldSource::kMessage:
+        case FieldSource::kLogStream:
+        case FieldSource::kLog: c.kind = ColumnKind::kString; break;
+        case FieldSource::kTimestamp:
+        case FieldSource::kIngestion: c.kind = ColumnKind::kTimestamp; break;
+        case FieldSource::kFlow:
+          c.kind = b.kind == ValueKind::kAddress ? ColumnKind::kAddress
+                   : b.kind == ValueKind::kString ? ColumnKind::kString
+                                                  : ColumnKind::kInt;
+          break;
+        case FieldSource::kOther: c.kind = ColumnKind::kNull; break;
+      }
+    }
+    for (auto& jb : json_builders) jb = ColumnBuilder(kBatchSize);
+  };
+  auto flush = [&]() {
+    if (batch.size == 0) return;
+    for (size_t i = 0; i < binds.size(); ++i) {
+      if (binds[i].source == FieldSource::kOther && !json_fields.empty()) {
+        batch.columns[binds[i].slot] = json_builders[i].Finish();
+      }
+    }
+    sink(batch);
+    start_batch();
+  };
+  auto push_valid = [&](Column& c, bool ok) {
+    if (!ok && c.valid.empty()) c.valid.assign(batch.size, 1);
+    if (!c.valid.empty()) c.valid.push_back(ok);
+  };
+
+  start_batch();
+  const std::string& data = *chunk.data;
+  size_t pos = 0;
+  uint64_t line_no = chunk.first_line;
+  std::string stream_name;
+  for (; pos < data.size(); ++line_no) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) nl = data.size();
+    std::string_view line(data.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    ++records;
+    bool flow = ParseRecord(line, layout, &rec, &err);
+    if (!flow) ++non_flow;
+    int64_t ts = chunk.input->mtime_ms;
+    if (flow && start_pos >= 0 && rec.present(start_pos)) ts = rec.int_at(start_pos) * 1000;
+    if (ts < start_ms || ts > end_ms) continue;
+
+    const JsonNode* json = nullptr;
+    if (!flow && !json_fields.empty() && line[0] == '{') {
+      json = ParseJson(line, batch.arena.get());
+      if (json && json->type == JsonType::kObject) {
+        std::vector<uint8_t> seen(binds.size(), 0);
+        FlattenJson(json, 200, [&](std::string_view name, const Value& v) {
+          auto it = json_fields.find(name);
+          if (it != json_fields.end() && !seen[it->second]) {
+            seen[it->second] = 1;
+            json_builders[it->second].Append(v);
+          }
+        }, batch.arena.get());
+        for (size_t i = 0; i < binds.size(); ++i) {
+          if (binds[i].source == FieldSource::kOther && !seen[i]) json_builders[i].AppendNull();
+        }
+      } else {
+        json = nullptr;
+      }
+    }
+    if (!json) {
+      for (size_t i = 0; i < binds.size(); ++i) {
+        if (binds[i].source == FieldSource::kOther && !json_fields.empty()) {
+          json_builders[i].AppendNull();
+        }
+      }
+    }
+    for (const Binding& b : binds) {
+      Column& c = batch.columns[b.slot];
+      switch (b.source) {
+        case FieldSource::kMessage: c.strings.push_back(line); break;
+        case FieldSource::kTimestamp: c.ints.push_back(ts); break;
+        case FieldSource::kIngestion: c.ints.push_back(chunk.input->mtime_ms); break;
+        case FieldSource::kLog: c.strings.push_back(chunk.input->display_name); break;
+        case FieldSource::kLogStream:
+          if (flow && iface_pos >= 0 && rec.present(iface_pos)) {
+            stream_name.assign(rec.str_at(iface_pos));
+            stream_name += "-all";
+            c.strings.push_back(batch.arena->Store(stream_name));
+          } else {
+            c.strings.push_back(chunk.input->display_name);
+          }
+          break;
+        case FieldSource::kFlow: {
+          bool ok = flow && rec.present(b.flow_pos);
+          if (c.kind == ColumnKind::kInt) {
+            c.ints.push_back(ok ? rec.int_at(b.flow_pos) : 0);
+          } else if (c.kind == ColumnKind::kAddress) {
+            c.addrs.push_back(ok ? rec.addr_at(b.flow_pos) : IpAddress{});
+          } else {
+            c.strings.push_back(ok ? rec.str_at(b.flow_pos) : std::string_view());
+          }
+          push_valid(c, ok);
+          break;
+        }
+        case FieldSource::kOther: break;
+      }
+    }
+    batch.source_ids.push_back(chunk.source_id);
+    batch.row_ids.push_back(line_no);
+    ++batch.size;
+    if (batch.size == kBatchSize) flush();
+  }
+  flush();
+  counters->records += records;
+  counters->bytes += data.size();
+  counters->non_flow_lines += non_flow;
+}
+
+namespace {
+constexpr char kPtrAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+}
+
+std::string MakePointer(uint32_t source_id, uint64_t row_id) {
+  // Twelve bytes (source, row) in URL-safe base64: 16 characters.
+  unsigned char raw[12];
+  for (int i = 0; i < 4; ++i) raw[i] = static_cast<unsigned char>(source_id >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) raw[4 + i] = static_cast<unsigned char>(row_id >> (56 - 8 * i));
+  std::string out;
+  for (int i = 0; i < 12; i += 3) {
+    uint32_t v = (raw[i] << 16) | (raw[i + 1] << 8) | raw[i + 2];
+    for (int k = 3; k >= 0; --k) out += kPtrAlphabet[(v >> (6 * k)) & 63];
+  }
+  return out;
+}
+
+bool ParsePointer(std::string_view ptr, uint32_t* source_id, uint64_t* row_id) {
+  if (ptr.size() != 16) return false;
+  unsigned char raw[12];
+  for (int i = 0; i < 4; ++i) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char* p = std::strchr(kPtrAlphabet, ptr[static_cast<size_t>(i * 4 + k)]);
+      if (!p || !*p) return false;
+      v = (v << 6) | static_cast<uint32_t>(p - kPtrAlphabet);
+    }
+    raw[i * 3] = static_cast<unsigned char>(v >> 16);
+    raw[i * 3 + 1] = static_cast<unsigned char>(v >> 8);
+    raw[i * 3 + 2] = static_cast<unsigned char>(v);
+  }
+  *source_id = 0;
+  *row_id = 0;
+  for (int i = 0; i < 4; ++i) *source_id = (*source_id << 8) | raw[i];
+  for (int i = 0; i < 8; ++i) *row_id = (*row_id << 8) | raw[4 + i];
+  return true;
+}
+
+}  // namespace flowlens::query

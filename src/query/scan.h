@@ -1,0 +1,100 @@
+// The scan of flow-log files (plain or gzip, CloudWatch-style lines or S3
+// objects with a header line) into column batches for the query engine.
+//
+// Files are read in chunks of whole lines; each chunk is parsed into batches
+// of up to kBatchSize rows by whichever worker takes it. A line that is a flow
+// record in the file's layout fills the flow-log fields (typed); any other line
+// is still an event: its @message is there, and a JSON line gets its
+// discovered fields. Nothing is dropped.
+//
+// Fields a scan fills (by the names a query uses):
+// - @message, @timestamp (flow start x 1000, else the file's modification
+//   time), @ingestionTime (the file's modification time), @logStream (the
+//   record's interface id + "-all", else the file name), @log (the file path);
+// - for flow records, every field of the layout under its query name
+//   (srcAddr, dstPort, ...; start/end also as startTime/endTime);
+// - for JSON lines, the flattened JSON fields.
+//
+// Thread safety: ChunkReader is used by one thread; ParseChunk by any.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "flowlog/layout.h"
+#include "query/column.h"
+#include "query/plan.h"
+
+namespace flowlens::query {
+
+struct ScanInput {
+  std::string path;          // "-" for standard input
+  std::string display_name;  // for @log and messages
+  int64_t mtime_ms = 0;
+  std::optional<Layout> layout;  // from the header line, or the user's --format
+};
+
+struct Chunk {
+  std::shared_ptr<std::string> data;  // whole lines
+  uint32_t source_id = 0;
+  uint64_t first_line = 1;            // 1-based line number of the first line
+  const ScanInput* input = nullptr;
+  const Layout* layout = nullptr;
+};
+
+struct ScanCounters {
+  std::atomic<uint64_t> records{0};        // events read
+  std::atomic<uint64_t> bytes{0};          // bytes of text read
+  std::atomic<uint64_t> non_flow_lines{0}; // lines that are not records of their layout
+};
+
+// Reads files one after another into chunks. Detects the header line of each
+// file. Not thread-safe: one reader thread.
+class ChunkReader {
+ public:
+  ChunkReader(std::vector<ScanInput>* inputs, std::optional<Layout> forced_layout,
+              size_t chunk_bytes = 8 << 20);
+  ~ChunkReader();
+  // Next chunk, or nullopt at the end of the last file; errors name the file.
+  Result<std::optional<Chunk>> Next();
+
+ private:
+  Status OpenNext();
+  std::vector<ScanInput>* inputs_;
+  std::optional<Layout> forced_layout_;
+  size_t chunk_bytes_;
+  size_t next_input_ = 0;
+  void* gz_ = nullptr;  // gzFile
+  int current_ = -1;
+  uint64_t line_ = 1;
+  std::string carry_;
+  bool first_chunk_ = true;
+  std::vector<std::unique_ptr<Layout>> layouts_;
+  const Layout* layout_ = nullptr;
+};
+
+// How the scan maps the query's input fields to what a line provides.
+class ScanProjection {
+ public:
+  ScanProjection(const ScanRequest& request, size_t slot_count);
+  // Parses the chunk's lines into batches (rows outside [start_ms, end_ms]
+  // are skipped) and hands each to `sink`.
+  void ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t end_ms, ScanCounters* counters,
+                  const std::function<void(Batch&)>& sink) const;
+
+ private:
+  size_t slot_count_;
+  ScanRequest request_;
+};
+
+// @ptr of a row: an opaque token that names the input and the line.
+std::string MakePointer(uint32_t source_id, uint64_t row_id);
+bool ParsePointer(std::string_view ptr, uint32_t* source_id, uint64_t* row_id);
+
+}  // namespace flowlens::query
