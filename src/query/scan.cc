@@ -123,6 +123,17 @@ const FieldInfo* FlowFieldByQueryName(std::string_view name) {
   return nullptr;
 }
 
+// Turns a typed column of `rows` rows into a mixed one.
+void ToMixed(Column* c, size_t rows) {
+  std::vector<Value> values;
+  values.reserve(kBatchSize);
+  for (size_t r = 0; r < rows; ++r) values.push_back(c->Get(r));
+  Column mixed;
+  mixed.kind = ColumnKind::kMixed;
+  mixed.values = std::move(values);
+  *c = std::move(mixed);
+}
+
 }  // namespace
 
 ScanProjection::ScanProjection(const ScanRequest& request, size_t slot_count)
@@ -148,9 +159,15 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     }
     binds.push_back(b);
   }
+  // Any field may also come from a JSON line (a flow-field name such as
+  // `version` included, for lines that are not flow records).
   for (size_t i = 0; i < binds.size(); ++i) {
-    if (binds[i].source == FieldSource::kOther) json_fields.emplace(binds[i].name, i);
+    if (binds[i].source == FieldSource::kOther || binds[i].source == FieldSource::kFlow) {
+      json_fields.emplace(binds[i].name, i);
+    }
   }
+  bool any_json_only = false;
+  for (const Binding& b : binds) any_json_only |= b.source == FieldSource::kOther;
   const int start_pos = layout.PositionOf(fields::kStart);
   const int iface_pos = layout.PositionOf(fields::kInterfaceId);
 
@@ -158,6 +175,7 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   RecordError err;
   Batch batch;
   std::vector<ColumnBuilder> json_builders(binds.size());
+  std::vector<Value> json_values(binds.size());
   uint64_t records = 0;
   uint64_t non_flow = 0;
 
@@ -187,7 +205,7 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   auto flush = [&]() {
     if (batch.size == 0) return;
     for (size_t i = 0; i < binds.size(); ++i) {
-      if (binds[i].source == FieldSource::kOther && !json_fields.empty()) {
+      if (binds[i].source == FieldSource::kOther) {
         batch.columns[binds[i].slot] = json_builders[i].Finish();
       }
     }
@@ -219,29 +237,21 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     if (ts < start_ms || ts > end_ms) continue;
 
     const JsonNode* json = nullptr;
+    std::fill(json_values.begin(), json_values.end(), Value::Null());
     if (!flow && !json_fields.empty() && line[0] == '{') {
       json = ParseJson(line, batch.arena.get());
       if (json && json->type == JsonType::kObject) {
-        std::vector<uint8_t> seen(binds.size(), 0);
         FlattenJson(json, 200, [&](std::string_view name, const Value& v) {
           auto it = json_fields.find(name);
-          if (it != json_fields.end() && !seen[it->second]) {
-            seen[it->second] = 1;
-            json_builders[it->second].Append(v);
+          if (it != json_fields.end() && json_values[it->second].is_null()) {
+            json_values[it->second] = v;
           }
         }, batch.arena.get());
-        for (size_t i = 0; i < binds.size(); ++i) {
-          if (binds[i].source == FieldSource::kOther && !seen[i]) json_builders[i].AppendNull();
-        }
-      } else {
-        json = nullptr;
       }
     }
-    if (!json) {
+    if (any_json_only) {
       for (size_t i = 0; i < binds.size(); ++i) {
-        if (binds[i].source == FieldSource::kOther && !json_fields.empty()) {
-          json_builders[i].AppendNull();
-        }
+        if (binds[i].source == FieldSource::kOther) json_builders[i].Append(json_values[i]);
       }
     }
     for (const Binding& b : binds) {
@@ -262,6 +272,23 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
           break;
         case FieldSource::kFlow: {
           bool ok = flow && rec.present(b.flow_pos);
+          const Value& jv = json_values[static_cast<size_t>(&b - binds.data())];
+          if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
+            // A JSON line gives this field another type: the column goes mixed.
+            if (c.kind != ColumnKind::kMixed) ToMixed(&c, batch.size);
+            if (!jv.is_null()) {
+              c.values.push_back(jv);
+            } else if (!ok) {
+              c.values.push_back(Value::Null());
+            } else if (b.kind == ValueKind::kAddress) {
+              c.values.push_back(Value::Address(rec.addr_at(b.flow_pos)));
+            } else if (b.kind == ValueKind::kString) {
+              c.values.push_back(Value::String(rec.str_at(b.flow_pos)));
+            } else {
+              c.values.push_back(Value::Int(rec.int_at(b.flow_pos)));
+            }
+            break;
+          }
           if (c.kind == ColumnKind::kInt) {
             c.ints.push_back(ok ? rec.int_at(b.flow_pos) : 0);
           } else if (c.kind == ColumnKind::kAddress) {
