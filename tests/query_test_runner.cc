@@ -13,6 +13,9 @@
 //   col1<TAB>col2                     by tabs, a missing value as NULL
 //   v1<TAB>v2
 //
+//   table NAME                        a lookup table (CSV lines until a blank
+//   <csv lines>                       line) for the lookup command
+//
 //   error                             a query that must fail; the lines after
 //   <query text>                      ---- must each appear in the message
 //   ----
@@ -25,6 +28,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,6 +75,7 @@ int RunFile(const std::string& path) {
   std::vector<std::string> lines = Lines(path);
   std::string data_path = "/tmp/flowlens_qt_" + std::to_string(getpid()) + ".log";
   std::string format;
+  std::map<std::string, std::string> tables;
   int failures = 0, count = 0;
   size_t i = 0;
   auto at_block_end = [&](size_t k) { return k >= lines.size() || lines[k].empty(); };
@@ -87,6 +92,14 @@ int RunFile(const std::string& path) {
       if (f != std::string::npos) format = head.substr(f + 7);
       std::ofstream out(data_path);
       for (++i; !at_block_end(i); ++i) out << lines[i] << '\n';
+      continue;
+    }
+    if (head.rfind("table ", 0) == 0) {
+      std::string name = head.substr(6);
+      std::string path = data_path + "." + name + ".csv";
+      std::ofstream out(path);
+      for (++i; !at_block_end(i); ++i) out << lines[i] << '\n';
+      tables[name] = path;
       continue;
     }
     bool is_error = head.rfind("error", 0) == 0;
@@ -106,6 +119,7 @@ int RunFile(const std::string& path) {
     QueryOptions opts;
     opts.limit = limit;
     opts.threads = 2;
+    opts.lookup_tables = tables;
     if (!format.empty()) opts.format = *flowlens::Layout::Parse(format);
     ScanInput in;
     in.path = data_path;
@@ -155,6 +169,7 @@ int RunFile(const std::string& path) {
     }
   }
   std::remove(data_path.c_str());
+  for (const auto& [name, path] : tables) std::remove(path.c_str());
   std::cout << path << ": " << count - failures << " passed, " << failures << " failed\n";
   return failures ? 1 : 0;
 }

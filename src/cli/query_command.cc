@@ -26,6 +26,7 @@ struct QueryArgs {
   std::string query;
   int threads = 0;
   bool stats = false;
+  std::vector<std::string> lookup_tables;
 };
 
 int RunQuery(const QueryArgs& a) {
@@ -77,6 +78,14 @@ int RunQuery(const QueryArgs& a) {
       return 2;
     }
     opts.format = *l;
+  }
+  for (const std::string& spec : a.lookup_tables) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      fmt::print(stderr, "flowlens query: --lookup-table wants NAME=FILE.csv, got '{}'\n", spec);
+      return 2;
+    }
+    opts.lookup_tables[spec.substr(0, eq)] = spec.substr(eq + 1);
   }
   std::vector<query::ScanInput> inputs;
   for (const std::string& f : a.files) {
@@ -145,6 +154,9 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", args->threads, "Worker threads (default: every core)");
   cmd->add_flag("--stats", args->stats, "Print the query statistics on stderr");
+  cmd->add_option("--lookup-table", args->lookup_tables,
+                  "A table for the lookup command: NAME=FILE.csv (CSV with a header row)")
+      ->allow_extra_args(false);
   cmd->callback([args, exit_code] { *exit_code = RunQuery(*args); });
 }
 

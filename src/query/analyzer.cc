@@ -647,7 +647,10 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
           stage.lookup_keys.emplace_back(column, ReadSlot(field.empty() ? column : field));
         }
         for (const std::string& out : c.lookup_outputs) {
-          stage.lookup_outputs.emplace_back(out, WriteSlot(out));
+          // OUTPUTNEW keeps a value the event already has, so it reads the field.
+          int slot = c.lookup_output_new ? ReadSlot(out) : WriteSlot(out);
+          written_.insert(out);
+          stage.lookup_outputs.emplace_back(out, slot);
           if (after_stats_) visible_.insert(out);
         }
         break;

@@ -7,6 +7,7 @@
 #include "query/aggregate.h"
 #include "query/analyzer.h"
 #include "query/evaluator.h"
+#include "query/lookup_table.h"
 #include "query/operators.h"
 #include "query/parser.h"
 
@@ -61,7 +62,41 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
     }
     return planned.status();
   }
-  const Plan& plan = *planned;
+  Plan& plan = *planned;
+  // Load the lookup tables the query names before reading any data.
+  std::map<std::string, LookupTable> lookups;
+  for (Stage& st : plan.stages) {
+    if (st.kind != CommandKind::kLookup) continue;
+    auto path = options.lookup_tables.find(st.lookup_table);
+    if (path == options.lookup_tables.end()) {
+      return Status::InvalidArgument("line " + std::to_string(st.span.line) + ", column " +
+                                     std::to_string(st.span.column) + ": lookup table '" +
+                                     st.lookup_table +
+                                     "' does not exist; give it as --lookup-table " +
+                                     st.lookup_table + "=FILE.csv");
+    }
+    if (!lookups.count(st.lookup_table)) {
+      ASSIGN_OR_RETURN(LookupTable t, LookupTable::Load(st.lookup_table, path->second));
+      lookups.emplace(st.lookup_table, std::move(t));
+    }
+    LookupTable& t = lookups.at(st.lookup_table);
+    st.lookup_key_columns.clear();
+    for (const auto& [column, slot] : st.lookup_keys) {
+      int c = t.ColumnIndex(column);
+      if (c < 0) {
+        return Status::InvalidArgument("lookup table '" + st.lookup_table + "' has no column '" +
+                                       column + "'");
+      }
+      st.lookup_key_columns.push_back(c);
+    }
+    for (const auto& [column, slot] : st.lookup_outputs) {
+      if (t.ColumnIndex(column) < 0) {
+        return Status::InvalidArgument("lookup table '" + st.lookup_table + "' has no column '" +
+                                       column + "'");
+      }
+    }
+    t.Prepare(st.lookup_key_columns);
+  }
   const size_t slots = plan.slot_names.size();
   QueryTimes times;
   times.start_ms = options.start_ms == std::numeric_limits<int64_t>::min() ? 0 : options.start_ms;
@@ -95,6 +130,7 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
   auto worker = [&](int w) {
     WorkerOutput& out = outputs[static_cast<size_t>(w)];
     EvalState state(plan, &times);
+    state.lookups = &lookups;
     if (streaming_stats) {
       out.groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
                                                 plan.scan.timestamp_slot, &state);
@@ -155,6 +191,7 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
   }
 
   EvalState state(plan, &times);
+  state.lookups = &lookups;
   Batch result;
   uint64_t matched = 0;
   for (auto& o : outputs) matched += o.matched;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct QueryOptions {
   int threads = 0;        // 0 = every core
   size_t memory_budget_bytes = size_t{4} << 30;
   std::optional<Layout> format;  // records' layout when files have no header line
+  // Lookup tables by name: CSV files with a header row.
+  std::map<std::string, std::string> lookup_tables;
 };
 
 struct QueryStatistics {

@@ -7,6 +7,7 @@
 #include "query/aggregate.h"
 #include "query/evaluator.h"
 #include "query/json.h"
+#include "query/lookup_table.h"
 
 namespace flowlens::query {
 
@@ -196,6 +197,46 @@ Status ApplyUnnest(const Stage& st, Batch* batch, EvalState* state) {
   return Status::Ok();
 }
 
+Status ApplyLookup(const Stage& st, Batch* batch, EvalState* state) {
+  if (!state->lookups || !state->lookups->count(st.lookup_table)) {
+    return Status::InvalidArgument("lookup table '" + st.lookup_table + "' is not loaded");
+  }
+  auto it = state->lookups->find(st.lookup_table);
+  const LookupTable& table = it->second;
+  const size_t n = batch->size;
+  std::vector<int> out_columns;
+  for (const auto& [column, slot] : st.lookup_outputs) out_columns.push_back(table.ColumnIndex(column));
+  std::vector<ColumnBuilder> builders(st.lookup_outputs.size(), ColumnBuilder(n));
+  std::vector<std::string> key(st.lookup_keys.size());
+  for (size_t r = 0; r < n; ++r) {
+    bool complete = true;
+    for (size_t k = 0; k < st.lookup_keys.size(); ++k) {
+      Value v = batch->columns[st.lookup_keys[k].second].Get(r);
+      if (v.is_null()) {
+        complete = false;
+        break;
+      }
+      key[k] = ValueToText(v);
+    }
+    const std::vector<std::string>* row =
+        complete ? table.Find(st.lookup_key_columns, key) : nullptr;
+    for (size_t o = 0; o < builders.size(); ++o) {
+      Value existing = batch->columns[st.lookup_outputs[o].second].Get(r);
+      if (st.lookup_output_new && !existing.is_null()) {
+        builders[o].Append(existing);
+      } else if (row) {
+        builders[o].Append(Value::String(batch->arena->Store((*row)[static_cast<size_t>(out_columns[o])])));
+      } else {
+        builders[o].Append(st.lookup_output_new ? existing : Value::Null());
+      }
+    }
+  }
+  for (size_t o = 0; o < builders.size(); ++o) {
+    batch->columns[st.lookup_outputs[o].second] = builders[o].Finish();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
@@ -237,8 +278,7 @@ Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
     }
     case CommandKind::kDedup: return ApplyDedup(st, batch, state);
     case CommandKind::kUnnest: return ApplyUnnest(st, batch, state);
-    case CommandKind::kLookup:
-      return Status::Unimplemented("lookup tables are not available yet");
+    case CommandKind::kLookup: return ApplyLookup(st, batch, state);
     case CommandKind::kStats:
     case CommandKind::kSource:
     case CommandKind::kUnmask: break;

@@ -11,6 +11,7 @@
 // (compiled regexes of functions) lives in an EvalState.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -99,6 +100,7 @@ struct Stage {
   // kLookup
   std::string lookup_table;
   std::vector<std::pair<std::string, int>> lookup_keys;  // table column, log slot
+  std::vector<int> lookup_key_columns;                   // filled when the table is loaded
   std::vector<std::pair<std::string, int>> lookup_outputs;  // table column, slot
   bool lookup_output_new = false;
 };
@@ -125,12 +127,16 @@ struct Plan {
   bool has_source = false;
 };
 
+class LookupTable;
+
 // Mutable per-thread state for evaluating a plan.
 struct EvalState {
   explicit EvalState(const Plan& plan, const QueryTimes* times)
       : call_states(static_cast<size_t>(plan.call_sites)), times(times) {}
   std::vector<std::unique_ptr<CallState>> call_states;
   const QueryTimes* times;
+  // The lookup table of each lookup stage, by table name (prepared).
+  const std::map<std::string, LookupTable>* lookups = nullptr;
 };
 
 }  // namespace flowlens::query
