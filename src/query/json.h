@@ -56,5 +56,10 @@ void AppendJson(const JsonNode* node, std::string* out);
 void FlattenJson(const JsonNode* root, size_t max_fields,
                  const std::function<void(std::string_view name, const Value& value)>& emit,
                  Arena* arena);
+// (Leaves are scalars, JSON null included as a null Value; empty objects and
+// arrays have no leaves and emit nothing. Names live in `arena`.)
+
+// Appends `s` as a JSON string literal (quoted, escaped).
+void AppendJsonQuoted(std::string_view s, std::string* out);
 
 }  // namespace flowlens::query

@@ -95,4 +95,14 @@ std::string_view ValueAsText(const Value& v, Arena* arena);
 // "YYYY-MM-DD HH:MM:SS.mmm" for epoch milliseconds (UTC).
 void AppendTimestampText(int64_t ms, std::string* out);
 
+// The number text of a double as AppendValueText writes it: integral values
+// with |d| < 1e15 without a fraction ("2"), others in shortest round-trip
+// form as fmt "{}" writes it ("0.1", "1e+16"), and "NaN", "Infinity", "-Infinity".
+void AppendDoubleText(double d, std::string* out);
+
+// Proleptic Gregorian calendar <-> days since 1970-01-01, exact for day
+// counts and years within +-2^50 (every int64 of milliseconds); UTC, no table.
+void CivilFromDays(int64_t days, int64_t* year, int64_t* month, int64_t* day);
+int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day);
+
 }  // namespace flowlens::query

@@ -60,5 +60,26 @@ std::span<const ScalarFunction> ScalarFunctions();
 // year on the UTC calendar.
 int64_t FloorToPeriod(int64_t ms, int64_t amount, int unit);  // unit: query::PeriodUnit
 int64_t CeilToPeriod(int64_t ms, int64_t amount, int unit);
+// Both work for any int64 input: amount <= 0 or an unknown unit returns `ms`
+// unchanged, and results beyond the int64 range saturate. Multi-unit calendar
+// periods are aligned on 1970-01 (3mo: Jan/Apr/Jul/Oct; 5y: 1970, 1975, ...),
+// fixed ones on the epoch, weeks on Monday 1969-12-29. Callers apply the
+// bin() caps (300s -> 60s) before calling; these functions do not.
+
+// How the engine passes a period literal (1h, 3mo) as a datefloor/dateceil
+// argument: one kInt value holding (unit + 1) in bits 56..62 and the amount
+// (1 .. 2^56-1) in the low 56 bits. A plain number 1 .. 2^56-1 has no unit
+// bits and so decodes as that many milliseconds.
+//
+//   args[1] = PeriodValue(5, static_cast<int>(PeriodUnit::kMinute));
+Value PeriodValue(int64_t amount, int unit);
+// Decodes what PeriodValue made (or a plain positive number of ms); false
+// for anything else.
+bool DecodePeriod(const Value& v, int64_t* amount, int* unit);
+
+// Result lifetimes: a function's result string is either stored in ctx.arena
+// or is a view into one of its argument strings (substr, trim), living as
+// long as that argument. JSON results (jsonParse, split) live wholly in
+// ctx.arena.
 
 }  // namespace flowlens::query
