@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "query/lexer.h"
@@ -22,7 +23,7 @@ struct AggregateScan {
   const Expr* outer = nullptr;   // ... and that other one
 };
 
-void Scan(const Expr& e, const Expr* enclosing, const std::vector<std::string>& aliases,
+void Scan(const Expr& e, const Expr* enclosing, const std::unordered_set<std::string>& aliases,
           AggregateScan* scan) {
   const Expr* inside = enclosing;
   if (e.kind == ExprKind::kCall && IsAggregateFunction(e.str)) {
@@ -33,15 +34,14 @@ void Scan(const Expr& e, const Expr* enclosing, const std::vector<std::string>& 
     if (scan->first_aggregate == nullptr) scan->first_aggregate = &e;
     inside = &e;
   }
-  if (e.kind == ExprKind::kField && enclosing == nullptr &&
-      std::find(aliases.begin(), aliases.end(), e.name) != aliases.end()) {
+  if (e.kind == ExprKind::kField && enclosing == nullptr && aliases.count(e.name) > 0) {
     scan->refers_to_alias = true;
   }
   for (const auto& child : e.children) Scan(*child, inside, aliases, scan);
 }
 
 Status CheckStats(const Command& stats, QueryError* error) {
-  std::vector<std::string> names;  // of the entries so far
+  std::unordered_set<std::string> names;  // of the entries so far
   for (const Projection& p : stats.projections) {
     AggregateScan scan;
     Scan(*p.expr, nullptr, names, &scan);
@@ -60,7 +60,7 @@ Status CheckStats(const Command& stats, QueryError* error) {
                                 "alias made earlier in the same stats",
                             error);
     }
-    names.push_back(p.name());
+    names.insert(p.name());
   }
   for (const Projection& p : stats.group_by) {
     AggregateScan scan;
