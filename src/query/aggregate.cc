@@ -1,5 +1,7 @@
 #include "query/aggregate.h"
 
+#include "query/operators.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -379,7 +381,7 @@ Value GroupTable::Final(const AggregateState& s, const AggSpec& spec) const {
   }
 }
 
-Batch GroupTable::Finish(size_t slot_count, EvalState* state) {
+Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys) {
   Batch out;
   out.columns.resize(slot_count);
   bool empty_global = keys_.empty() && stage_.group_exprs.empty();
@@ -393,13 +395,19 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state) {
   }
   std::vector<uint32_t> order(groups);
   for (uint32_t g = 0; g < groups; ++g) order[g] = g;
-  if (!empty_global) {
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+  if (!empty_global && order_by_keys) {
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       for (size_t i = 0; i < key_values[a].size(); ++i) {
-        int c = NaturalCompare(key_values[a][i], key_values[b][i]);
+        const Value& x = key_values[a][i];
+        const Value& y = key_values[b][i];
+        if (x.is_null() || y.is_null()) {
+          if (x.is_null() && y.is_null()) continue;
+          return y.is_null();
+        }
+        int c = OrderCompare(x, y);
         if (c) return c < 0;
       }
-      return false;
+      return a < b;
     });
   }
   auto& arena = *out.arena;

@@ -65,8 +65,9 @@ class GroupTable {
   void Merge(GroupTable&& other);
   // The stats output: one row per group (one row in all when there is no
   // `by` and the input was empty), columns at the stage's output slots,
-  // rows in ascending order of the group keys.
-  Batch Finish(size_t slot_count, EvalState* state);
+  // rows in ascending order of the group keys (or in no particular order when
+  // `order_by_keys` is false, because a sort follows).
+  Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true);
   size_t group_count() const { return keys_.size(); }
   size_t approximate_bytes() const { return bytes_; }
 

@@ -196,10 +196,16 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
   uint64_t matched = 0;
   for (auto& o : outputs) matched += o.matched;
   size_t next_stage = first_blocking;
+  std::vector<int> tie_break;
   if (streaming_stats) {
     GroupTable& merged = *outputs[0].groups;
     for (size_t w = 1; w < outputs.size(); ++w) merged.Merge(std::move(*outputs[w].groups));
-    result = merged.Finish(slots, &state);
+    // When a sort follows, the groups need no order of their own: that sort
+    // breaks its ties on the group keys, the same way on every run.
+    bool sort_follows = first_blocking + 1 < plan.stages.size() &&
+                        plan.stages[first_blocking + 1].kind == CommandKind::kSort;
+    if (sort_follows) tie_break = plan.stages[first_blocking].group_slots;
+    result = merged.Finish(slots, &state, !sort_follows);
     next_stage = first_blocking + 1;
   } else {
     std::vector<Batch> parts;
@@ -217,7 +223,21 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
       result = table.Finish(slots, &state);
       continue;
     }
-    if (st.kind == CommandKind::kSort) sorted = true;
+    if (st.kind == CommandKind::kSort) {
+      sorted = true;
+      // sort then limit: only the top rows need ordering.
+      if (i + 1 < plan.stages.size() && plan.stages[i + 1].kind == CommandKind::kLimit &&
+          !plan.stages[i + 1].limit_tail) {
+        RETURN_IF_ERROR(ApplySort(st, &result, &state,
+                                  static_cast<size_t>(plan.stages[i + 1].limit), tie_break));
+        tie_break.clear();
+        continue;
+      }
+      RETURN_IF_ERROR(ApplySort(st, &result, &state, 0, tie_break));
+      tie_break.clear();
+      continue;
+    }
+    tie_break.clear();
     RETURN_IF_ERROR(ApplyStage(st, &result, &state));
   }
 

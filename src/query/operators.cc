@@ -94,19 +94,27 @@ Batch Concatenate(std::vector<Batch>& parts, size_t slot_count) {
 }
 
 void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descending,
-              std::vector<uint32_t>* rows) {
-  std::stable_sort(rows->begin(), rows->end(), [&](uint32_t a, uint32_t b) {
+              std::vector<uint32_t>* rows, size_t limit) {
+  // Ties fall back to the row index, so the order is that of a stable sort
+  // whether the whole set is sorted or only its top `limit`.
+  auto less = [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < keys.size(); ++k) {
       Value x = keys[k].Get(a), y = keys[k].Get(b);
       if (x.is_null() || y.is_null()) {
         if (x.is_null() && y.is_null()) continue;
         return y.is_null();  // missing values last
       }
-      int c = NaturalCompare(x, y);
+      int c = OrderCompare(x, y);
       if (c) return descending[k] ? c > 0 : c < 0;
     }
-    return false;
-  });
+    return a < b;
+  };
+  if (limit > 0 && limit < rows->size()) {
+    std::partial_sort(rows->begin(), rows->begin() + static_cast<long>(limit), rows->end(), less);
+    rows->resize(limit);
+  } else {
+    std::sort(rows->begin(), rows->end(), less);
+  }
 }
 
 namespace {
@@ -239,6 +247,25 @@ Status ApplyLookup(const Stage& st, Batch* batch, EvalState* state) {
 
 }  // namespace
 
+Status ApplySort(const Stage& st, Batch* batch, EvalState* state, size_t limit,
+                 const std::vector<int>& tie_break) {
+  std::vector<Column> keys;
+  std::vector<bool> desc;
+  for (const auto& [expr, d] : st.sort_keys) {
+    keys.push_back(Evaluate(*expr, *batch, *state).Release());
+    desc.push_back(d);
+  }
+  for (int slot : tie_break) {
+    keys.push_back(batch->columns[slot]);
+    desc.push_back(false);
+  }
+  std::vector<uint32_t> rows(batch->size);
+  std::iota(rows.begin(), rows.end(), 0);
+  SortRows(keys, desc, &rows, limit);
+  *batch = Gather(*batch, rows);
+  return Status::Ok();
+}
+
 Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
   switch (st.kind) {
     case CommandKind::kFilter: {
@@ -254,19 +281,7 @@ Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
       }
       return Status::Ok();
     case CommandKind::kParse: return ApplyParse(st, batch, state);
-    case CommandKind::kSort: {
-      std::vector<Column> keys;
-      std::vector<bool> desc;
-      for (const auto& [expr, d] : st.sort_keys) {
-        keys.push_back(Evaluate(*expr, *batch, *state).Release());
-        desc.push_back(d);
-      }
-      std::vector<uint32_t> rows(batch->size);
-      std::iota(rows.begin(), rows.end(), 0);
-      SortRows(keys, desc, &rows);
-      *batch = Gather(*batch, rows);
-      return Status::Ok();
-    }
+    case CommandKind::kSort: return ApplySort(st, batch, state, 0);
     case CommandKind::kLimit: {
       if (static_cast<int64_t>(batch->size) <= st.limit) return Status::Ok();
       std::vector<uint32_t> rows;
