@@ -50,7 +50,9 @@ Status Validate(const GeneratorOptions& o) {
     return Status::InvalidArgument("the duration must be a positive whole number of minutes");
   }
   for (const std::string& s : o.scenarios) {
-    if (!gen::FindScenario(s)) return ParseScenarioList(s).status();
+    if (!gen::FindScenario(s)) {
+      return Status::InvalidArgument("unknown scenario '" + s + "'");
+    }
   }
   return Status::Ok();
 }
@@ -77,9 +79,9 @@ class Run {
                      [](const Rec& a, const Rec& b) { return a.start / 60 < b.start / 60; });
     if (scenario_records_.size() > o_.records) {
       return Status::InvalidArgument(
-          "--records " + std::to_string(o_.records) + " is too few for the selected scenarios, " +
-          "which inject " + std::to_string(scenario_records_.size()) +
-          " records with this seed; ask for more records or fewer scenarios (--scenarios none)");
+          std::to_string(o_.records) + " records are too few for the selected scenarios, which " +
+          "inject " + std::to_string(scenario_records_.size()) +
+          " records with this seed; ask for more records or fewer scenarios");
     }
     return Status::Ok();
   }

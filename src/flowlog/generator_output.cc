@@ -14,7 +14,7 @@ namespace flowlens::gen {
 namespace {
 
 constexpr size_t kFlushBytes = 4 << 20;  // plain text goes out in 4 MiB writes
-constexpr int kGzipLevel = 6;
+constexpr int kGzipLevel = 1;            // 2x faster than 6 for ~12% larger objects
 
 std::string ErrnoText() {
   return std::strerror(errno);
