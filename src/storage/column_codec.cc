@@ -1,0 +1,355 @@
+#include "storage/column_codec.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "storage/format.h"
+
+namespace flowlens::storage {
+namespace {
+
+using format::AddressFamilies;
+using format::ChunkCodec;
+using format::IntTransform;
+using format::Validity;
+
+constexpr size_t kMaxChunkPayload = 1u << 30;
+
+int ByteWidth(uint64_t range) {
+  int w = 0;
+  while (range != 0) {
+    ++w;
+    range >>= 8;
+  }
+  return w;
+}
+
+// Appends the low `width` bytes of each value, plane by plane.
+void PutPlanes(std::span<const uint64_t> v, int width, std::string* out) {
+  size_t start = out->size();
+  out->resize(start + v.size() * static_cast<size_t>(width));
+  char* p = out->data() + start;
+  for (int b = 0; b < width; ++b) {
+    for (size_t i = 0; i < v.size(); ++i) *p++ = static_cast<char>(v[i] >> (8 * b));
+  }
+}
+
+bool GetPlanes(Decoder* d, size_t n, int width, std::vector<uint64_t>* v) {
+  v->assign(n, 0);
+  for (int b = 0; b < width; ++b) {
+    std::string_view plane = d->Bytes(n);
+    if (d->failed()) return false;
+    for (size_t i = 0; i < n; ++i) (*v)[i] |= uint64_t(static_cast<uint8_t>(plane[i])) << (8 * b);
+  }
+  return true;
+}
+
+void EncodeValidity(const uint8_t* valid, size_t n, std::string* out) {
+  size_t present = valid == nullptr ? n : static_cast<size_t>(std::count(valid, valid + n, 1));
+  if (present == n) return out->push_back(static_cast<char>(Validity::kAllValid));
+  if (present == 0) return out->push_back(static_cast<char>(Validity::kNoneValid));
+  out->push_back(static_cast<char>(Validity::kBitmap));
+  std::string bits((n + 7) / 8, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    if (valid[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
+  }
+  out->append(bits);
+}
+
+// Fills `valid` (n flags, or empty when all are present); returns the present count.
+size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid) {
+  valid->clear();
+  switch (static_cast<Validity>(d->Byte())) {
+    case Validity::kAllValid:
+      return n;
+    case Validity::kNoneValid:
+      valid->assign(n, 0);
+      return 0;
+    case Validity::kBitmap: {
+      std::string_view bits = d->Bytes((n + 7) / 8);
+      if (d->failed()) return 0;
+      valid->resize(n);
+      size_t present = 0;
+      for (size_t i = 0; i < n; ++i) {
+        (*valid)[i] = (static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1;
+        present += (*valid)[i];
+      }
+      return present;
+    }
+  }
+  d->Fail();
+  return 0;
+}
+
+void EncodeInts(std::span<const int64_t> v, std::string* out) {
+  if (v.empty()) return;
+  int64_t lo = *std::min_element(v.begin(), v.end());
+  int64_t hi = *std::max_element(v.begin(), v.end());
+  int for_width = ByteWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+  int64_t dlo = 0, dhi = 0;
+  for (size_t i = 1; i < v.size(); ++i) {
+    int64_t delta =
+        static_cast<int64_t>(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
+    if (i == 1 || delta < dlo) dlo = delta;
+    if (i == 1 || delta > dhi) dhi = delta;
+  }
+  int delta_width = ByteWidth(static_cast<uint64_t>(dhi) - static_cast<uint64_t>(dlo));
+  std::vector<uint64_t> packed;
+  if (v.size() > 1 && delta_width < for_width) {
+    out->push_back(static_cast<char>(IntTransform::kDelta));
+    PutSigned(out, v[0]);
+    PutSigned(out, dlo);
+    out->push_back(static_cast<char>(delta_width));
+    packed.reserve(v.size() - 1);
+    for (size_t i = 1; i < v.size(); ++i) {
+      packed.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]) -
+                       static_cast<uint64_t>(dlo));
+    }
+    PutPlanes(packed, delta_width, out);
+  } else {
+    out->push_back(static_cast<char>(IntTransform::kFrameOfReference));
+    PutSigned(out, lo);
+    out->push_back(static_cast<char>(for_width));
+    packed.reserve(v.size());
+    for (int64_t x : v) packed.push_back(static_cast<uint64_t>(x) - static_cast<uint64_t>(lo));
+    PutPlanes(packed, for_width, out);
+  }
+}
+
+bool DecodeInts(Decoder* d, size_t n, std::vector<int64_t>* out) {
+  out->clear();
+  if (n == 0) return !d->failed();
+  auto transform = static_cast<IntTransform>(d->Byte());
+  std::vector<uint64_t> packed;
+  if (transform == IntTransform::kDelta) {
+    int64_t first = d->Signed();
+    int64_t dlo = d->Signed();
+    int width = d->Byte();
+    if (width > 8 || !GetPlanes(d, n - 1, width, &packed)) return false;
+    out->reserve(n);
+    uint64_t cur = static_cast<uint64_t>(first);
+    out->push_back(first);
+    for (uint64_t p : packed) {
+      cur += p + static_cast<uint64_t>(dlo);
+      out->push_back(static_cast<int64_t>(cur));
+    }
+  } else if (transform == IntTransform::kFrameOfReference) {
+    int64_t lo = d->Signed();
+    int width = d->Byte();
+    if (width > 8 || !GetPlanes(d, n, width, &packed)) return false;
+    out->reserve(n);
+    for (uint64_t p : packed) out->push_back(static_cast<int64_t>(p + static_cast<uint64_t>(lo)));
+  } else {
+    return false;
+  }
+  return !d->failed();
+}
+
+// Spreads `present` values over the rows whose flag is set.
+template <typename T>
+void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values) {
+  if (valid.empty()) return;
+  std::vector<T> dense = std::move(*values);
+  values->assign(n, T{});
+  size_t j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (valid[i]) (*values)[i] = dense[j++];
+  }
+}
+
+}  // namespace
+
+void EncodeIntColumn(std::span<const int64_t> values, const uint8_t* valid, std::string* out) {
+  EncodeValidity(valid, values.size(), out);
+  std::vector<int64_t> present;
+  present.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (valid == nullptr || valid[i]) present.push_back(values[i]);
+  }
+  EncodeInts(present, out);
+}
+
+bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
+                     std::vector<uint8_t>* valid) {
+  size_t present = DecodeValidity(d, n, valid);
+  if (d->failed() || !DecodeInts(d, present, values)) return false;
+  Scatter(*valid, n, values);
+  return true;
+}
+
+void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid,
+                         std::string* out) {
+  EncodeValidity(valid, values.size(), out);
+  std::vector<const IpAddress*> present;
+  size_t v6 = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (valid != nullptr && !valid[i]) continue;
+    present.push_back(&values[i]);
+    v6 += values[i].v6;
+  }
+  std::vector<int64_t> v4_bits;
+  std::vector<uint64_t> hi, lo;
+  if (v6 == 0) {
+    out->push_back(static_cast<char>(AddressFamilies::kAllV4));
+  } else if (v6 == present.size()) {
+    out->push_back(static_cast<char>(AddressFamilies::kAllV6));
+  } else {
+    out->push_back(static_cast<char>(AddressFamilies::kMixed));
+    std::vector<uint8_t> is_v6;
+    for (const IpAddress* a : present) is_v6.push_back(a->v6 ? 1 : 0);
+    std::string bits((is_v6.size() + 7) / 8, '\0');
+    for (size_t i = 0; i < is_v6.size(); ++i) {
+      if (is_v6[i]) bits[i / 8] = static_cast<char>(bits[i / 8] | (1 << (i % 8)));
+    }
+    out->append(bits);
+  }
+  for (const IpAddress* a : present) {
+    if (a->v6) {
+      hi.push_back(a->hi);
+      lo.push_back(a->lo);
+    } else {
+      v4_bits.push_back(static_cast<int64_t>(a->v4_bits()));
+    }
+  }
+  PutVarint64(out, v4_bits.size());
+  EncodeInts(v4_bits, out);
+  PutVarint64(out, hi.size());
+  // High halves then low halves, each as 8 planes: prefixes repeat, zstd finds them.
+  PutPlanes(hi, 8, out);
+  PutPlanes(lo, 8, out);
+}
+
+bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
+                         std::vector<uint8_t>* valid) {
+  size_t present = DecodeValidity(d, n, valid);
+  auto families = static_cast<AddressFamilies>(d->Byte());
+  std::string_view bits;
+  if (families == AddressFamilies::kMixed) {
+    bits = d->Bytes((present + 7) / 8);
+  } else if (families != AddressFamilies::kAllV4 && families != AddressFamilies::kAllV6) {
+    return false;
+  }
+  size_t n4 = d->Count(present);
+  std::vector<int64_t> v4;
+  if (d->failed() || !DecodeInts(d, n4, &v4)) return false;
+  size_t n6 = d->Count(present);
+  std::vector<uint64_t> hi, lo;
+  if (d->failed() || n4 + n6 != present || !GetPlanes(d, n6, 8, &hi) || !GetPlanes(d, n6, 8, &lo)) {
+    return false;
+  }
+  values->clear();
+  values->reserve(n);
+  size_t i4 = 0, i6 = 0;
+  for (size_t i = 0; i < present; ++i) {
+    bool is_v6 = families == AddressFamilies::kAllV6 ||
+                 (families == AddressFamilies::kMixed &&
+                  ((static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1));
+    if (is_v6) {
+      if (i6 >= n6) return false;
+      values->push_back(IpAddress::V6(hi[i6], lo[i6]));
+      ++i6;
+    } else {
+      if (i4 >= n4) return false;
+      values->push_back(IpAddress::V4(static_cast<uint32_t>(v4[i4++])));
+    }
+  }
+  Scatter(*valid, n, values);
+  return true;
+}
+
+void EncodeStringColumn(std::span<const std::string_view> values, const uint8_t* valid,
+                        std::string* out) {
+  EncodeValidity(valid, values.size(), out);
+  std::unordered_map<std::string_view, int64_t> index;
+  std::vector<std::string_view> dict;
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (valid != nullptr && !valid[i]) continue;
+    auto [it, inserted] = index.try_emplace(values[i], static_cast<int64_t>(dict.size()));
+    if (inserted) dict.push_back(values[i]);
+    ids.push_back(it->second);
+  }
+  PutVarint64(out, dict.size());
+  for (std::string_view s : dict) PutString(out, s);
+  EncodeInts(ids, out);
+}
+
+bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
+                        std::vector<uint8_t>* valid) {
+  size_t present = DecodeValidity(d, n, valid);
+  size_t dict_size = d->Count(present);
+  std::vector<std::string_view> dict;
+  dict.reserve(dict_size);
+  for (size_t i = 0; i < dict_size && !d->failed(); ++i) dict.push_back(d->String());
+  std::vector<int64_t> ids;
+  if (d->failed() || !DecodeInts(d, present, &ids)) return false;
+  values->clear();
+  values->reserve(n);
+  for (int64_t id : ids) {
+    if (id < 0 || static_cast<uint64_t>(id) >= dict.size()) return false;
+    values->push_back(dict[static_cast<size_t>(id)]);
+  }
+  Scatter(*valid, n, values);
+  return true;
+}
+
+void EncodeRawColumn(std::span<const std::string_view> values, const uint8_t* valid,
+                     std::string* out) {
+  EncodeValidity(valid, values.size(), out);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (valid == nullptr || valid[i]) PutString(out, values[i]);
+  }
+}
+
+bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
+                     std::vector<uint8_t>* valid) {
+  size_t present = DecodeValidity(d, n, valid);
+  values->clear();
+  values->reserve(n);
+  for (size_t i = 0; i < present && !d->failed(); ++i) values->push_back(d->String());
+  if (d->failed()) return false;
+  Scatter(*valid, n, values);
+  return true;
+}
+
+std::string CompressChunk(std::string_view payload, int level) {
+  std::string out;
+  size_t bound = ZSTD_compressBound(payload.size());
+  std::string z(bound, '\0');
+  size_t n = ZSTD_compress(z.data(), bound, payload.data(), payload.size(), level);
+  if (!ZSTD_isError(n) && n + 8 < payload.size()) {
+    out.push_back(static_cast<char>(ChunkCodec::kZstd));
+    PutVarint64(&out, payload.size());
+    out.append(z.data(), n);
+  } else {
+    out.push_back(static_cast<char>(ChunkCodec::kNone));
+    PutVarint64(&out, payload.size());
+    out.append(payload);
+  }
+  return out;
+}
+
+Status DecompressChunk(std::string_view stored, std::string* payload) {
+  Decoder d(stored);
+  auto codec = static_cast<ChunkCodec>(d.Byte());
+  uint64_t size = d.Count(kMaxChunkPayload);
+  if (d.failed()) return Status::DataLoss("malformed chunk header");
+  std::string_view body = d.Bytes(d.remaining());
+  if (codec == ChunkCodec::kNone) {
+    if (body.size() != size) return Status::DataLoss("chunk size mismatch");
+    payload->assign(body);
+    return Status::Ok();
+  }
+  if (codec != ChunkCodec::kZstd) return Status::DataLoss("unknown chunk codec");
+  payload->resize(size);
+  size_t n = ZSTD_decompress(payload->data(), size, body.data(), body.size());
+  if (ZSTD_isError(n) || n != size) {
+    return Status::DataLoss(std::string("chunk does not decompress: ") +
+                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace flowlens::storage

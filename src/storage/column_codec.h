@@ -1,0 +1,58 @@
+// Encodings of one column chunk (up to one row group of one column) inside a
+// segment, byte by byte as docs/formats/segment.md describes them.
+//
+//   validity   all valid | none valid | bitmap (LSB first)
+//   ints       only the present values: frame of reference or delta, then the
+//              value bytes split into planes (all low bytes, then the next...)
+//              of the smallest byte width that holds them; zstd later finds
+//              the runs in each plane
+//   addresses  families (all v4 | all v6 | bitmap), v4 as 32-bit ints, v6 as
+//              16 byte planes
+//   strings    a dictionary of the distinct values and their indices as ints
+//   raw        the messages of the rows marked in a validity bitmap
+//
+// The whole chunk payload is then compressed (CompressChunk). Decoders are
+// bounds-checked and return false on malformed input, never read outside it.
+// Decoded string views point into the payload given to the decoder.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/status.h"
+#include "storage/coding.h"
+
+namespace flowlens::storage {
+
+// `valid` is null or holds n flags (1 = present).
+void EncodeIntColumn(std::span<const int64_t> values, const uint8_t* valid, std::string* out);
+void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid, std::string* out);
+void EncodeStringColumn(std::span<const std::string_view> values, const uint8_t* valid,
+                        std::string* out);
+
+// Raw messages: validity, then the present messages as length-prefixed bytes.
+void EncodeRawColumn(std::span<const std::string_view> values, const uint8_t* valid,
+                     std::string* out);
+
+// Values for rows that are not present are left as 0 / {} / empty.
+bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
+                     std::vector<uint8_t>* valid);
+bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
+                         std::vector<uint8_t>* valid);
+bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
+                        std::vector<uint8_t>* valid);
+bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
+                     std::vector<uint8_t>* valid);
+
+// codec(1) raw_size(varint) bytes: zstd at `level` unless that does not shrink it.
+std::string CompressChunk(std::string_view payload, int level);
+// DataLoss on a malformed or undecompressable chunk (the caller adds the path).
+Status DecompressChunk(std::string_view stored, std::string* payload);
+
+}  // namespace flowlens::storage
