@@ -212,9 +212,13 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     sink(batch);
     start_batch();
   };
+  // Validity stays empty (all present) until the first missing value.
   auto push_valid = [&](Column& c, bool ok) {
-    if (!ok && c.valid.empty()) c.valid.assign(batch.size, 1);
-    if (!c.valid.empty()) c.valid.push_back(ok);
+    if (c.valid.empty()) {
+      if (ok) return;
+      c.valid.assign(batch.size, 1);
+    }
+    c.valid.push_back(ok);
   };
 
   start_batch();
