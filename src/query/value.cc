@@ -209,7 +209,6 @@ std::optional<int> CompareValues(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null() || a.type == ValueType::kJson || b.type == ValueType::kJson) {
     return std::nullopt;
   }
-  if (a.type == ValueType::kString && b.type == ValueType::kString) return CompareText(a.s, b.s);
   if (a.type == ValueType::kAddress && b.type == ValueType::kAddress && a.ip == b.ip) return 0;
   std::optional<Number> na = AsNumber(a);
   if (na) {

@@ -84,7 +84,9 @@ TEST(IsTrueTest, BoolsAndNonZeroNumbers) {
 
 TEST(CompareValuesTest, NumericWhenBothNumeric) {
   EXPECT_EQ(*CompareValues(Value::Int(9), Value::Int(10)), -1);
-  EXPECT_EQ(*CompareValues(S("9"), S("10")), 1);  // both strings: text
+  EXPECT_EQ(*CompareValues(S("9"), S("10")), -1);  // numeric-looking strings: numbers
+  EXPECT_EQ(*CompareValues(S("443"), S("443.0")), 0);
+  EXPECT_EQ(*CompareValues(S("9"), S("10a")), 1);  // one is not numeric: text
   EXPECT_EQ(*CompareValues(S("9"), Value::Int(10)), -1);
   EXPECT_EQ(*CompareValues(S("10"), Value::Int(2)), 1);  // stacksim-13: '10' > 2
   EXPECT_EQ(*CompareValues(S("443"), Value::Double(443.0)), 0);
