@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/progress_bar.h"
 #include "flowlog/generator.h"
 #include "flowlog/record.h"
 
@@ -38,40 +39,6 @@ Scenarios (each at a seeded time; together they need about 2,000-7,000 records):
 
 The same arguments always give byte-identical output.
 )";
-
-// A one-line progress bar on stderr, drawn only when stderr is a terminal and
-// only once the run has taken more than a second.
-class ProgressBar {
- public:
-  ProgressBar() : enabled_(::isatty(STDERR_FILENO) == 1), t0_(Clock::now()) {}
-
-  void Update(uint64_t done, uint64_t total) {
-    if (!enabled_) return;
-    const Clock::time_point now = Clock::now();
-    const double elapsed = std::chrono::duration<double>(now - t0_).count();
-    if (elapsed < 1.0) return;
-    if (shown_ && done < total && now - last_ < std::chrono::milliseconds(100)) return;
-    shown_ = true;
-    last_ = now;
-    constexpr int kWidth = 30;
-    const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-    const int fill = static_cast<int>(frac * kWidth);
-    fmt::print(stderr, "\r[{}{}] {:3.0f}% {}/{} records, {:.1f} M/s ", std::string(fill, '#'),
-               std::string(kWidth - fill, ' '), frac * 100, done, total,
-               static_cast<double>(done) / elapsed / 1e6);
-    std::fflush(stderr);
-  }
-
-  void Finish() {
-    if (shown_) fmt::print(stderr, "\n");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  bool shown_ = false;
-  Clock::time_point t0_, last_;
-};
 
 struct Args {
   std::string records, seed, format, scenarios = "all", start, output;
@@ -148,7 +115,7 @@ void AddGenerateCommand(CLI::App& app, int* exit_code) {
       *exit_code = kExitUsage;
       return;
     }
-    auto bar = std::make_shared<ProgressBar>();
+    auto bar = std::make_shared<ProgressBar>("M records", 1e6);
     options.progress = [bar](uint64_t done, uint64_t total) { bar->Update(done, total); };
     Result<GeneratorSummary> summary = Generate(options);
     bar->Finish();

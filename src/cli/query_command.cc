@@ -6,8 +6,10 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cli/commands.h"
+#include "cli/progress_bar.h"
 #include "cli/time_arg.h"
 #include "query/executor.h"
 #include "query/result_format.h"
@@ -106,8 +108,28 @@ int RunQuery(const QueryArgs& a) {
     }
     inputs.push_back(std::move(in));
   }
+  // Progress on a terminal: bytes read of the plain files' total size (a
+  // gzip file counts its compressed size, so its bar runs ahead).
+  uint64_t total_bytes = 0;
+  for (const auto& in : inputs) {
+    struct stat st;
+    if (in.path != "-" && ::stat(in.path.c_str(), &st) == 0) total_bytes += st.st_size;
+  }
+  query::ScanCounters counters;
+  opts.counters = &counters;
+  std::atomic<bool> done{false};
+  std::thread progress([&] {
+    ProgressBar bar("MB", 1e6);
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (total_bytes) bar.Update(std::min<uint64_t>(counters.bytes, total_bytes), total_bytes);
+    }
+    bar.Finish();
+  });
   query::QueryErrorInfo where;
   Result<query::QueryResult> r = query::RunQueryOnFiles(text, std::move(inputs), opts, &where);
+  done = true;
+  progress.join();
   if (!r.ok()) {
     fmt::print(stderr, "flowlens query: {}\n", r.status().message());
     return r.status().is_user_error() ? 2 : 1;

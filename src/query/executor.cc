@@ -119,7 +119,8 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
 
   ChunkReader reader(&inputs, options.format);
   ScanProjection projection(plan.scan, slots);
-  ScanCounters counters;
+  ScanCounters local_counters;
+  ScanCounters& counters = options.counters ? *options.counters : local_counters;
   std::mutex reader_mu;
   Status reader_status;
   int threads = options.threads > 0 ? options.threads

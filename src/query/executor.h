@@ -27,6 +27,9 @@ struct QueryOptions {
   int threads = 0;        // 0 = every core
   size_t memory_budget_bytes = size_t{4} << 30;
   std::optional<Layout> format;  // records' layout when files have no header line
+  // When set, the scan counts its progress here (records, bytes of text read),
+  // for a progress display on another thread.
+  ScanCounters* counters = nullptr;
   // Lookup tables by name: CSV files with a header row.
   std::map<std::string, std::string> lookup_tables;
 };
