@@ -45,7 +45,7 @@ struct SegmentInput {
   const Layout* layout = nullptr;  // null: raw messages only
   std::vector<std::string> streams;
   std::vector<SegmentRow> rows;  // sorted in place by WriteSegment
-  int zstd_level = 3;
+  int zstd_level = 9;
 };
 
 // Appends the whole segment to `file` (which should be empty) and returns its

@@ -28,16 +28,18 @@ class StorageSegment : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Writes `lines` (stream i % 3, timestamp from the line order) and reads back every event.
+  // Writes `lines` (the first third to stream s0, then s1, s2; timestamps in line order, so
+  // that the writer's (stream, time) order is the line order) and reads back every event.
   SegmentFooter Write(const std::vector<std::string>& lines, const Layout* layout) {
     SegmentInput in;
     in.segment_id = 1;
     in.group_id = 9;
     in.layout = layout;
     in.streams = {"s0", "s1", "s2"};
+    n_ = lines.size();
     for (size_t i = 0; i < lines.size(); ++i) {
       in.rows.push_back({static_cast<int64_t>(1000 * i), static_cast<int64_t>(5000 + i),
-                         static_cast<uint32_t>(i % 3), lines[i]});
+                         static_cast<uint32_t>(i * 3 / n_), lines[i]});
     }
     auto file = DefaultFileSystem()->NewWritableFile(path_);
     EXPECT_TRUE(file.ok());
@@ -59,7 +61,7 @@ class StorageSegment : public ::testing::Test {
         uint64_t row = block.row_ids[i];
         EXPECT_EQ(block.timestamps[i], static_cast<int64_t>(1000 * row));
         EXPECT_EQ(block.ingestion_times[i], static_cast<int64_t>(5000 + row));
-        EXPECT_EQ(block.streams[i], fmt::format("s{}", row % 3));
+        EXPECT_EQ(block.streams[i], fmt::format("s{}", row * 3 / n_));
         out.emplace_back(block.messages[i]);
       }
     }
@@ -67,6 +69,7 @@ class StorageSegment : public ::testing::Test {
   }
 
   std::string dir_, path_;
+  size_t n_ = 0;
 };
 
 const std::vector<std::string> kMixedLines = {
