@@ -266,8 +266,9 @@ TEST(Record, ErrorsNameTheFieldAndReason) {
   EXPECT_NE(m.find("'protocol'"), std::string::npos) << m;
   EXPECT_EQ(fails(""), "day.log:7: record has 0 fields, the format has 14");
   // A carriage return from a Windows file is not part of the last field.
-  EXPECT_EQ(fails("2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1 2 ACCEPT OK\r"), "");
-  EXPECT_EQ(rec.str_at(13), "OK");
+  const std::string crlf = "2 1 eni-1 10.0.0.1 10.0.0.2 1 22 6 1 1 1 2 ACCEPT OK\r";
+  EXPECT_EQ(fails(crlf), "");
+  EXPECT_EQ(rec.str_at(13), "OK");  // a view into `crlf`, which is still alive
 }
 
 TEST(Record, MissingValuesAreNullsInEveryKind) {

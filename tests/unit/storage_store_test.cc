@@ -212,7 +212,8 @@ TEST_F(StorageStore, RetentionDropsWholeSegments) {
   ASSERT_TRUE(store->CreateLogGroup("/keep").ok());
   // Three hours of events: three segments.
   for (int h = 0; h < 3; ++h) {
-    Event e{1'000'000'000'000 + h * 3'600'000LL, 0, FlowLine(h)};
+    std::string line = FlowLine(h);  // Event holds a view: keep the text alive
+    Event e{1'000'000'000'000 + h * 3'600'000LL, 0, line};
     ASSERT_TRUE(store->Append("/vpc/flows", "s", {&e, 1}, true).ok());
     ASSERT_TRUE(store->Append("/keep", "s", {&e, 1}, true).ok());
   }
