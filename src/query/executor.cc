@@ -43,10 +43,49 @@ void PruneNewest(WorkerOutput* out, size_t limit, int ts_slot, size_t slot_count
   out->row_count = limit;
 }
 
+// Files: one reader hands out chunks of whole lines; workers parse them.
+class FileSource : public ScanSource {
+ public:
+  FileSource(std::vector<ScanInput> inputs, std::optional<Layout> format)
+      : inputs_(std::move(inputs)), reader_(&inputs_, std::move(format)) {}
+
+  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
+                    int64_t end_ms, ScanCounters* counters,
+                    const std::function<void(Batch&)>& sink) override {
+    std::optional<Chunk> chunk;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!projection_) projection_ = std::make_unique<ScanProjection>(request, slot_count);
+      auto next = reader_.Next();
+      if (!next.ok()) return next.status();
+      chunk = std::move(*next);
+    }
+    if (!chunk) return false;
+    projection_->ParseChunk(*chunk, start_ms, end_ms, counters, sink);
+    return true;
+  }
+
+ private:
+  std::vector<ScanInput> inputs_;
+  ChunkReader reader_;
+  std::mutex mu_;
+  std::unique_ptr<ScanProjection> projection_;
+};
+
 }  // namespace
 
 Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<ScanInput> inputs,
                                     const QueryOptions& options, QueryErrorInfo* error_info) {
+  auto shared_inputs = std::make_shared<std::vector<ScanInput>>(std::move(inputs));
+  SourceFactory make = [&](const Plan&) -> Result<std::unique_ptr<ScanSource>> {
+    return std::unique_ptr<ScanSource>(
+        std::make_unique<FileSource>(std::move(*shared_inputs), options.format));
+  };
+  return RunQuery(query_text, make, options, error_info);
+}
+
+Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& make_source,
+                             const QueryOptions& options, QueryErrorInfo* error_info) {
   QueryError perr;
   Result<Query> parsed = ParseQuery(query_text, &perr);
   if (!parsed.ok()) {
@@ -117,8 +156,7 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
       first_blocking < plan.stages.size() && plan.stages[first_blocking].kind == CommandKind::kStats;
   const bool prune = first_blocking == plan.stages.size() && !plan.has_stats;
 
-  ChunkReader reader(&inputs, options.format);
-  ScanProjection projection(plan.scan, slots);
+  ASSIGN_OR_RETURN(std::unique_ptr<ScanSource> source, make_source(plan));
   ScanCounters local_counters;
   ScanCounters& counters = options.counters ? *options.counters : local_counters;
   std::mutex reader_mu;
@@ -137,19 +175,8 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
                                                 plan.scan.timestamp_slot, &state);
     }
     while (!failed) {
-      std::optional<Chunk> chunk;
-      {
-        std::lock_guard<std::mutex> lock(reader_mu);
-        auto next = reader.Next();
-        if (!next.ok()) {
-          reader_status = next.status();
-          failed = true;
-          return;
-        }
-        chunk = std::move(*next);
-      }
-      if (!chunk) return;
-      projection.ParseChunk(*chunk, options.start_ms, options.end_ms, &counters, [&](Batch& b) {
+      auto more = source->Next(plan.scan, slots, options.start_ms, options.end_ms, &counters,
+                               [&](Batch& b) {
         if (failed) return;
         for (size_t i = 0; i < first_blocking; ++i) {
           Status st = ApplyStage(plan.stages[i], &b, &state);
@@ -178,6 +205,13 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
           }
         }
       });
+      if (!more.ok()) {
+        std::lock_guard<std::mutex> lock(reader_mu);
+        reader_status = more.status();
+        failed = true;
+        return;
+      }
+      if (!*more) return;
     }
   };
   {
@@ -244,6 +278,7 @@ Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<Sca
 
   QueryResult qr;
   qr.is_stats = plan.has_stats;
+  qr.warnings = source->warnings();
   if (!plan.has_stats && !sorted) {
     // Newest first, then in the order of the input.
     std::vector<uint32_t> rows(result.size);

@@ -9,13 +9,16 @@
 
 #include <cstdint>
 #include <limits>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "flowlog/layout.h"
+#include "query/plan.h"
 #include "query/scan.h"
 
 namespace flowlens::query {
@@ -55,6 +58,27 @@ struct QueryErrorInfo {
   int line = 0, column = 0;
   int start_offset = 0, end_offset = 0;
 };
+
+// Where a query's rows come from: files (RunQueryOnFiles) or the store
+// (store_scan.h). Workers call Next concurrently; each call scans one morsel
+// (a chunk of a file, a segment) into batches handed to `sink`, and returns
+// false once nothing is left.
+class ScanSource {
+ public:
+  virtual ~ScanSource() = default;
+  virtual Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
+                            int64_t end_ms, ScanCounters* counters,
+                            const std::function<void(Batch&)>& sink) = 0;
+  // Lines the scan wants the user to know about (corrupt segments skipped...).
+  virtual std::vector<std::string> warnings() const { return {}; }
+};
+
+// Makes the source once the query is planned (a SOURCE command in the query
+// may choose the log groups).
+using SourceFactory = std::function<Result<std::unique_ptr<ScanSource>>(const Plan& plan)>;
+
+Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& make_source,
+                             const QueryOptions& options, QueryErrorInfo* error_info = nullptr);
 
 Result<QueryResult> RunQueryOnFiles(std::string_view query_text, std::vector<ScanInput> inputs,
                                     const QueryOptions& options,
