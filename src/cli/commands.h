@@ -10,5 +10,9 @@ namespace flowlens::cli {
 void AddFormatsCommand(CLI::App& app, int* exit_code);
 void AddGenerateCommand(CLI::App& app, int* exit_code);
 void AddQueryCommand(CLI::App& app, int* exit_code);
+void AddIngestCommand(CLI::App& app, int* exit_code);
+void AddGroupsCommand(CLI::App& app, int* exit_code);
+void AddStreamsCommand(CLI::App& app, int* exit_code);
+void AddCheckCommand(CLI::App& app, int* exit_code);
 
 }  // namespace flowlens::cli

@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   flowlens::cli::AddFormatsCommand(app, &exit_code);
   flowlens::cli::AddGenerateCommand(app, &exit_code);
   flowlens::cli::AddQueryCommand(app, &exit_code);
+  flowlens::cli::AddIngestCommand(app, &exit_code);
+  flowlens::cli::AddGroupsCommand(app, &exit_code);
+  flowlens::cli::AddStreamsCommand(app, &exit_code);
+  flowlens::cli::AddCheckCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/data_dir.h"
 #include "cli/progress_bar.h"
 #include "cli/time_arg.h"
 #include "query/executor.h"
 #include "query/result_format.h"
+#include "query/store_scan.h"
 
 namespace flowlens::cli {
 namespace {
@@ -29,7 +31,44 @@ struct QueryArgs {
   int threads = 0;
   bool stats = false;
   std::vector<std::string> lookup_tables;
+  std::vector<std::string> groups;
+  std::string data_dir;
+  bool explain = false;
 };
+
+// Runs the query on log groups of the store: --group names, or the query's
+// SOURCE logGroups(namePrefix: [...]).
+Result<query::QueryResult> RunOnStore(const QueryArgs& a, const std::string& text,
+                                      const query::QueryOptions& opts,
+                                      query::QueryErrorInfo* where,
+                                      query::StoreScanStats* scan_stats) {
+  ASSIGN_OR_RETURN(auto store, OpenStore(ResolveDataDir(a.data_dir), false));
+  std::shared_ptr<const storage::StoreSnapshot> snap = store->Snapshot();
+  query::SourceFactory make = [&](const query::Plan& plan)
+      -> Result<std::unique_ptr<query::ScanSource>> {
+    std::vector<const storage::GroupSnapshot*> groups;
+    for (const std::string& name : a.groups) {
+      const storage::GroupSnapshot* g = snap->FindGroup(name);
+      if (!g) return Status::NotFound("log group '" + name + "' does not exist");
+      groups.push_back(g);
+    }
+    if (a.groups.empty()) {
+      if (!plan.has_source) {
+        return Status::InvalidArgument(
+            "say which log groups to query: --group NAME, or SOURCE logGroups(namePrefix: "
+            "[...]) in the query");
+      }
+      for (const auto& g : snap->groups()) {
+        bool match = plan.source_name_prefixes.empty();
+        for (const std::string& p : plan.source_name_prefixes) match |= g.info.name.starts_with(p);
+        if (match) groups.push_back(&g);
+      }
+    }
+    return std::unique_ptr<query::ScanSource>(std::make_unique<query::StoreSource>(
+        snap, groups, opts.start_ms, opts.end_ms, "000000000000", scan_stats));
+  };
+  return query::RunQuery(text, make, opts, where);
+}
 
 int RunQuery(const QueryArgs& a) {
   std::string text = a.query;
@@ -47,10 +86,7 @@ int RunQuery(const QueryArgs& a) {
     fmt::print(stderr, "flowlens query: give a query, or --query-file FILE\n");
     return 2;
   }
-  if (a.files.empty()) {
-    fmt::print(stderr, "flowlens query: give the flow-log files to query with --file PATH\n");
-    return 2;
-  }
+  const bool on_store = !a.groups.empty() || a.files.empty();
   query::QueryOptions opts;
   opts.limit = a.no_limit ? 0 : a.limit;
   opts.threads = a.threads;
@@ -127,7 +163,10 @@ int RunQuery(const QueryArgs& a) {
     bar.Finish();
   });
   query::QueryErrorInfo where;
-  Result<query::QueryResult> r = query::RunQueryOnFiles(text, std::move(inputs), opts, &where);
+  query::StoreScanStats scan_stats;
+  Result<query::QueryResult> r =
+      on_store ? RunOnStore(a, text, opts, &where, &scan_stats)
+               : query::RunQueryOnFiles(text, std::move(inputs), opts, &where);
   done = true;
   progress.join();
   if (!r.ok()) {
@@ -143,6 +182,12 @@ int RunQuery(const QueryArgs& a) {
     out = query::FormatTable(*r);
   }
   fwrite(out.data(), 1, out.size(), stdout);
+  for (const std::string& w : r->warnings) fmt::print(stderr, "warning: {}\n", w);
+  if (a.explain) {
+    fmt::print(stderr, "plan: {} scan; {} segment(s) read, {} skipped by their time range\n",
+               on_store ? "store" : "file", scan_stats.segments_read.load(),
+               scan_stats.segments_skipped.load());
+  }
   if (a.stats || (a.output == "table" && isatty(1))) {
     fmt::print(stderr, "{} rows; {} records matched, {} scanned, {:.1f} MB scanned\n",
                r->rows.size(), static_cast<uint64_t>(r->statistics.records_matched),
@@ -157,7 +202,9 @@ int RunQuery(const QueryArgs& a) {
 void AddQueryCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<QueryArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "query", "Run a CloudWatch Logs Insights query on flow-log files (plain or .gz)");
+      "query",
+      "Run a CloudWatch Logs Insights query on flow-log files (plain or .gz) or on log groups of "
+      "the store");
   cmd->add_option("query", args->query, "The query, e.g. 'stats sum(bytes) by srcAddr'");
   cmd->add_option("--file,-f", args->files, "Flow-log file to query (repeat for several; - for "
                                             "stdin)")
@@ -176,6 +223,12 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", args->threads, "Worker threads (default: every core)");
   cmd->add_flag("--stats", args->stats, "Print the query statistics on stderr");
+  cmd->add_option("--group,-g", args->groups, "A log group of the store to query (repeat for "
+                                              "several)")
+      ->allow_extra_args(false);
+  AddDataDirOption(cmd, &args->data_dir);
+  cmd->add_flag("--explain", args->explain,
+                "Print how the query ran: the scan, segments read and skipped");
   cmd->add_option("--lookup-table", args->lookup_tables,
                   "A table for the lookup command: NAME=FILE.csv (CSV with a header row)")
       ->allow_extra_args(false);

@@ -1,0 +1,228 @@
+#include "query/store_scan.h"
+
+#include <unordered_map>
+
+#include "flowlog/field_catalog.h"
+#include "query/json.h"
+#include "storage/segment_reader.h"
+
+namespace flowlens::query {
+namespace {
+
+const FieldInfo* FlowFieldByQueryName(std::string_view name) {
+  if (name == "startTime") name = "start";
+  if (name == "endTime") name = "end";
+  for (const FieldInfo& f : Catalog()) {
+    if (f.insights_name == name) return &f;
+  }
+  return nullptr;
+}
+
+enum class Src : uint8_t { kMessage, kTimestamp, kIngestion, kLogStream, kLog, kFlow, kJson };
+
+struct Binding {
+  int slot;
+  Src src;
+  int field_index = -1;  // index into RowBlock::fields
+  std::string name;
+};
+
+// Turns one row block into a batch of the query's slots.
+void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t slot_count,
+             const std::string& log_name, uint32_t source_id, bool any_json, Batch* out) {
+  Batch& b = *out;
+  b = Batch();
+  b.size = block.size;
+  b.columns.resize(slot_count);
+  b.arena = block.arena;
+  b.keep_alive = block.keep_alive;
+  b.source_ids.assign(block.size, source_id);
+  b.row_ids = block.row_ids;
+  std::unordered_map<std::string_view, size_t> json_slots;
+  std::vector<ColumnBuilder> json_builders;
+  for (const Binding& bd : binds) {
+    Column& c = b.columns[bd.slot];
+    switch (bd.src) {
+      case Src::kMessage:
+        c.kind = ColumnKind::kString;
+        c.strings = block.messages;
+        break;
+      case Src::kTimestamp:
+        c.kind = ColumnKind::kTimestamp;
+        c.ints = block.timestamps;
+        break;
+      case Src::kIngestion:
+        c.kind = ColumnKind::kTimestamp;
+        c.ints = block.ingestion_times;
+        break;
+      case Src::kLogStream:
+        c.kind = ColumnKind::kString;
+        c.strings = block.streams;
+        break;
+      case Src::kLog:
+        c = Column::Constant(Value::String(b.arena->Store(log_name)));
+        break;
+      case Src::kFlow: {
+        storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
+        if (f.kind == ValueKind::kAddress) {
+          c.kind = ColumnKind::kAddress;
+          c.addrs = std::move(f.addrs);
+        } else if (f.kind == ValueKind::kString) {
+          c.kind = ColumnKind::kString;
+          c.strings = std::move(f.strings);
+        } else {
+          c.kind = ColumnKind::kInt;
+          c.ints = std::move(f.ints);
+        }
+        c.valid = std::move(f.valid);
+        break;
+      }
+      case Src::kJson:
+        json_slots.emplace(bd.name, json_builders.size());
+        json_builders.emplace_back(block.size);
+        break;
+    }
+  }
+  if (!any_json) return;
+  // JSON events: discovered fields, as a file scan finds them.
+  std::vector<Value> found(json_builders.size());
+  for (size_t r = 0; r < block.size; ++r) {
+    std::fill(found.begin(), found.end(), Value::Null());
+    std::string_view m = block.messages[r];
+    if (!m.empty() && m[0] == '{') {
+      const JsonNode* j = ParseJson(m, b.arena.get());
+      if (j && j->type == JsonType::kObject) {
+        FlattenJson(j, 200, [&](std::string_view name, const Value& v) {
+          auto it = json_slots.find(name);
+          if (it != json_slots.end() && found[it->second].is_null()) found[it->second] = v;
+        }, b.arena.get());
+      }
+    }
+    for (size_t k = 0; k < found.size(); ++k) json_builders[k].Append(found[k]);
+  }
+  size_t k = 0;
+  for (const Binding& bd : binds) {
+    if (bd.src == Src::kJson) b.columns[bd.slot] = json_builders[k++].Finish();
+  }
+}
+
+}  // namespace
+
+StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
+                         std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms,
+                         int64_t end_ms, std::string account_id, StoreScanStats* stats)
+    : snapshot_(std::move(snapshot)), account_id_(std::move(account_id)), stats_(stats) {
+  for (const storage::GroupSnapshot* g : groups) {
+    for (const auto& seg : g->segments) {
+      if (seg->entry.max_timestamp_ms < start_ms || seg->entry.min_timestamp_ms > end_ms) {
+        if (stats_) ++stats_->segments_skipped;
+        continue;
+      }
+      morsels_.push_back({g, seg.get()});
+    }
+    if (g->unflushed_events > 0) morsels_.push_back({g, nullptr});
+  }
+}
+
+std::vector<std::string> StoreSource::warnings() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return warnings_;
+}
+
+Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
+                               int64_t end_ms, ScanCounters* counters,
+                               const std::function<void(Batch&)>& sink) {
+  size_t i = next_++;
+  if (i >= morsels_.size()) return false;
+  const Morsel& m = morsels_[i];
+  const Layout& layout = m.group->layout();
+  storage::ColumnRequest req;
+  std::vector<Binding> binds;
+  bool any_json = false;
+  for (const auto& [name, slot] : request.input_fields) {
+    Binding b{slot, Src::kJson, -1, name};
+    if (name == "@message") b.src = Src::kMessage, req.message = true;
+    else if (name == "@timestamp") b.src = Src::kTimestamp, req.timestamp = true;
+    else if (name == "@ingestionTime") b.src = Src::kIngestion, req.ingestion_time = true;
+    else if (name == "@logStream") b.src = Src::kLogStream, req.log_stream = true;
+    else if (name == "@log") b.src = Src::kLog;
+    else if (const FieldInfo* f = FlowFieldByQueryName(name);
+             f && layout.Has(static_cast<int>(f->id))) {
+      b.src = Src::kFlow;
+      b.field_index = static_cast<int>(req.fields.size());
+      req.fields.push_back(static_cast<int>(f->id));
+    }
+    if (b.src == Src::kJson) {
+      any_json = true;
+      req.message = true;
+    }
+    binds.push_back(b);
+  }
+  req.timestamp = true;  // for the time range
+  const std::string log_name = account_id_ + ":" + m.group->info.name;
+  const uint32_t source_id = static_cast<uint32_t>(i);
+  (void)source_id;
+  // @ptr must find the event again: it carries group and segment ids.
+  uint32_t pointer_source =
+      static_cast<uint32_t>((m.group->info.id << 20) | (m.segment ? m.segment->entry.id : 0));
+
+  storage::RowBlock block;
+  Batch batch;
+  auto emit = [&]() -> void {
+    counters->records += block.size;
+    for (const std::string_view s : block.messages) counters->bytes += s.size() + 1;
+    ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
+    // The time range, inclusive, on @timestamp.
+    std::vector<uint8_t> keep(batch.size, 1);
+    bool all = true;
+    for (size_t r = 0; r < block.size; ++r) {
+      int64_t ts = block.timestamps[r];
+      if (ts < start_ms || ts > end_ms) {
+        keep[r] = 0;
+        all = false;
+      }
+    }
+    if (!all) batch.Compact(keep);
+    if (batch.size) sink(batch);
+  };
+  if (m.segment) {
+    auto reader = snapshot_->OpenSegment(*m.segment);
+    if (!reader.ok()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      warnings_.push_back("skipped " + m.segment->path + ": " + reader.status().message());
+      return true;
+    }
+    if (stats_) ++stats_->segments_read;
+    for (size_t blk = 0; blk < (*reader)->num_blocks(); ++blk) {
+      Status st = (*reader)->ReadBlock(req, blk, &block);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        warnings_.push_back("skipped the rest of " + m.segment->path + ": " + st.message());
+        return true;
+      }
+      emit();
+    }
+    return true;
+  }
+  storage::UnflushedReader wal(*m.group);
+  for (size_t blk = 0; blk < wal.num_blocks(); ++blk) {
+    RETURN_IF_ERROR(wal.ReadBlock(req, blk, &block));
+    emit();
+  }
+  return true;
+}
+
+std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {
+  return MakePointer(static_cast<uint32_t>((group_id << 20) | segment_id), row);
+}
+
+bool ParseStorePointer(std::string_view ptr, uint64_t* group_id, uint64_t* segment_id,
+                       uint64_t* row) {
+  uint32_t source;
+  if (!ParsePointer(ptr, &source, row)) return false;
+  *group_id = source >> 20;
+  *segment_id = source & ((1u << 20) - 1);
+  return true;
+}
+
+}  // namespace flowlens::query

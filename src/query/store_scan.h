@@ -1,0 +1,58 @@
+// The scan of log groups in the embedded store, for the query engine: each
+// segment (and the not-yet-flushed events) of each chosen group is a morsel;
+// its row blocks become batches with the same fields a file scan gives
+// (scan.h): system fields, flow-log fields of the group's layout under their
+// query names, and JSON fields of JSON events. Segments whose time range
+// misses the query's are skipped without being opened.
+//
+// Thread safety: Next() is called by several workers at once.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "query/executor.h"
+#include "storage/snapshot.h"
+
+namespace flowlens::query {
+
+struct StoreScanStats {
+  std::atomic<uint64_t> segments_read{0};
+  std::atomic<uint64_t> segments_skipped{0};
+};
+
+class StoreSource : public ScanSource {
+ public:
+  // `groups` are the snapshot's groups to read; `account_id` makes @log.
+  StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
+              std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms,
+              int64_t end_ms, std::string account_id, StoreScanStats* stats);
+
+  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
+                    int64_t end_ms, ScanCounters* counters,
+                    const std::function<void(Batch&)>& sink) override;
+  std::vector<std::string> warnings() const override;
+
+ private:
+  struct Morsel {
+    const storage::GroupSnapshot* group;
+    const storage::SegmentFile* segment;  // nullptr: the unflushed events
+  };
+  std::shared_ptr<const storage::StoreSnapshot> snapshot_;
+  std::vector<Morsel> morsels_;
+  std::atomic<size_t> next_{0};
+  std::string account_id_;
+  StoreScanStats* stats_;
+  mutable std::mutex mu_;
+  std::vector<std::string> warnings_;
+};
+
+// Encodes and decodes @ptr for stored events: group id, segment id (0 for
+// unflushed events) and row.
+std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row);
+bool ParseStorePointer(std::string_view ptr, uint64_t* group_id, uint64_t* segment_id,
+                       uint64_t* row);
+
+}  // namespace flowlens::query
