@@ -39,6 +39,15 @@ Result<std::string> ReadAll(const std::string& path) {
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
   }
+  // A gzip stream cut short reads as a normal end; zlib says so afterwards.
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  if (err != Z_OK && err != Z_STREAM_END) {
+    std::string m = msg ? msg : "unknown error";
+    gzclose(f);
+    return Status::InvalidArgument(path + ": cannot read: " + m +
+                                   " (a broken or truncated gzip file?)");
+  }
   gzclose(f);
   return data;
 }

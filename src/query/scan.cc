@@ -61,6 +61,15 @@ Result<std::optional<Chunk>> ChunkReader::Next() {
     }
     data->resize(old + static_cast<size_t>(n));
     bool eof = n == 0 || gzeof(static_cast<gzFile>(gz_));
+    if (eof) {
+      // A gzip stream cut short reads as a normal end; zlib says so afterwards.
+      int errnum = 0;
+      const char* msg = gzerror(static_cast<gzFile>(gz_), &errnum);
+      if (errnum != Z_OK && errnum != Z_STREAM_END) {
+        return Status::InvalidArgument(in.display_name + ": cannot read: " + msg +
+                                       " (a broken or truncated gzip file?)");
+      }
+    }
     if (!eof) {
       size_t cut = data->rfind('\n');
       if (cut == std::string::npos) {
