@@ -137,16 +137,16 @@ int RunFile(const std::string& path) {
       std::string piece;
       while (std::getline(want, piece)) {
         if (r.status().message().find(piece) == std::string::npos) {
-          std::cerr << path << ":" << block_line << ": error message\n  "
-                    << r.status().message() << "\nlacks '" << piece << "'\n";
+          std::cerr << path << ":" << block_line << ": error message\n  " << r.status().message()
+                    << "\nlacks '" << piece << "'\n";
           ++failures;
         }
       }
       continue;
     }
     if (!r.ok()) {
-      std::cerr << path << ":" << block_line << ": query failed: " << r.status().message()
-                << "\n" << query;
+      std::cerr << path << ":" << block_line << ": query failed: " << r.status().message() << "\n"
+                << query;
       ++failures;
       continue;
     }
@@ -163,8 +163,10 @@ int RunFile(const std::string& path) {
       for (auto& x : rows) expected += x + '\n';
     }
     if (got != expected) {
-      std::cerr << path << ":" << block_line << ": wrong result for\n" << query
-                << "expected:\n" << expected << "got:\n" << got;
+      std::cerr << path << ":" << block_line << ": wrong result for\n"
+                << query << "expected:\n"
+                << expected << "got:\n"
+                << got;
       ++failures;
     }
   }

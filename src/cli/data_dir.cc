@@ -20,8 +20,8 @@ Result<std::unique_ptr<storage::Store>> OpenStore(const std::string& dir, bool c
   opts.create_if_missing = create;
   auto store = storage::Store::Open(dir, opts);
   if (!store.ok()) {
-    return Status(store.status().code(), "cannot open the store in " + dir + ": " +
-                                             store.status().message());
+    return Status(store.status().code(),
+                  "cannot open the store in " + dir + ": " + store.status().message());
   }
   return store;
 }

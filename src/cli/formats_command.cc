@@ -10,10 +10,14 @@ namespace {
 
 const char* KindName(ValueKind k) {
   switch (k) {
-    case ValueKind::kInt: return "integer";
-    case ValueKind::kTime: return "time";
-    case ValueKind::kAddress: return "address";
-    case ValueKind::kString: return "string";
+    case ValueKind::kInt:
+      return "integer";
+    case ValueKind::kTime:
+      return "time";
+    case ValueKind::kAddress:
+      return "address";
+    case ValueKind::kString:
+      return "string";
   }
   return "?";
 }
@@ -23,8 +27,9 @@ const char* KindName(ValueKind k) {
 void AddFormatsCommand(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "formats", "List every flow-log field (versions 2 to 11, VPC and Transit Gateway)");
-  auto* check = cmd->add_option("--check", "Check a format string or S3 header line and show its "
-                                           "layout");
+  auto* check = cmd->add_option("--check",
+                                "Check a format string or S3 header line and show its "
+                                "layout");
   auto check_text = std::make_shared<std::string>();
   check->each([check_text](const std::string& v) { *check_text = v; });
   cmd->callback([exit_code, check_text, check] {

@@ -8,7 +8,9 @@
 namespace flowlens::cli {
 
 ProgressBar::ProgressBar(std::string unit, double scale)
-    : unit_(std::move(unit)), scale_(scale), enabled_(::isatty(STDERR_FILENO) == 1),
+    : unit_(std::move(unit)),
+      scale_(scale),
+      enabled_(::isatty(STDERR_FILENO) == 1),
       t0_(Clock::now()) {}
 
 void ProgressBar::Update(uint64_t done, uint64_t total) {
@@ -20,8 +22,8 @@ void ProgressBar::Update(uint64_t done, uint64_t total) {
   shown_ = true;
   last_ = now;
   constexpr int kWidth = 30;
-  const double frac = total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total))
-                            : 1.0;
+  const double frac =
+      total ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
   const int fill = static_cast<int>(frac * kWidth);
   const double rate = static_cast<double>(done) / scale_ / elapsed;
   const double eta = frac > 0 ? elapsed * (1 - frac) / frac : 0;

@@ -39,13 +39,12 @@ struct QueryArgs {
 // Runs the query on log groups of the store: --group names, or the query's
 // SOURCE logGroups(namePrefix: [...]).
 Result<query::QueryResult> RunOnStore(const QueryArgs& a, const std::string& text,
-                                      const query::QueryOptions& opts,
-                                      query::QueryErrorInfo* where,
+                                      const query::QueryOptions& opts, query::QueryErrorInfo* where,
                                       query::StoreScanStats* scan_stats) {
   ASSIGN_OR_RETURN(auto store, OpenStore(ResolveDataDir(a.data_dir), false));
   std::shared_ptr<const storage::StoreSnapshot> snap = store->Snapshot();
-  query::SourceFactory make = [&](const query::Plan& plan)
-      -> Result<std::unique_ptr<query::ScanSource>> {
+  query::SourceFactory make =
+      [&](const query::Plan& plan) -> Result<std::unique_ptr<query::ScanSource>> {
     std::vector<const storage::GroupSnapshot*> groups;
     for (const std::string& name : a.groups) {
       const storage::GroupSnapshot* g = snap->FindGroup(name);
@@ -206,8 +205,9 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
       "Run a CloudWatch Logs Insights query on flow-log files (plain or .gz) or on log groups of "
       "the store");
   cmd->add_option("query", args->query, "The query, e.g. 'stats sum(bytes) by srcAddr'");
-  cmd->add_option("--file,-f", args->files, "Flow-log file to query (repeat for several; - for "
-                                            "stdin)")
+  cmd->add_option("--file,-f", args->files,
+                  "Flow-log file to query (repeat for several; - for "
+                  "stdin)")
       ->allow_extra_args(false);
   cmd->add_option("--query-file", args->query_file, "Read the query from this file");
   cmd->add_option("--format", args->format,
@@ -223,8 +223,9 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", args->threads, "Worker threads (default: every core)");
   cmd->add_flag("--stats", args->stats, "Print the query statistics on stderr");
-  cmd->add_option("--group,-g", args->groups, "A log group of the store to query (repeat for "
-                                              "several)")
+  cmd->add_option("--group,-g", args->groups,
+                  "A log group of the store to query (repeat for "
+                  "several)")
       ->allow_extra_args(false);
   AddDataDirOption(cmd, &args->data_dir);
   cmd->add_flag("--explain", args->explain,

@@ -34,8 +34,9 @@ void AddIngestCommand(CLI::App& app, int* exit_code) {
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
-      "ingest", "Store flow-log files (plain, .gz, directories, S3 layouts, - for stdin) in a log "
-                "group");
+      "ingest",
+      "Store flow-log files (plain, .gz, directories, S3 layouts, - for stdin) in a log "
+      "group");
   AddDataDirOption(cmd, &a->data_dir);
   cmd->add_option("--group,-g", a->group, "The log group (made when missing)")->required();
   cmd->add_option("--format", a->format,
@@ -69,10 +70,11 @@ void AddIngestCommand(CLI::App& app, int* exit_code) {
       return;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print("{} records stored in {} from {} file(s), {:.1f} MB of text in {:.2f}s ({:.0f} "
-               "records/s)\n",
-               r->records_stored, a->group, r->files - r->files_skipped, r->bytes_read / 1e6,
-               secs, secs > 0 ? r->records_stored / secs : 0.0);
+    fmt::print(
+        "{} records stored in {} from {} file(s), {:.1f} MB of text in {:.2f}s ({:.0f} "
+        "records/s)\n",
+        r->records_stored, a->group, r->files - r->files_skipped, r->bytes_read / 1e6, secs,
+        secs > 0 ? r->records_stored / secs : 0.0);
     for (const std::string& s : r->skipped) fmt::print("skipped (already ingested): {}\n", s);
     if (r->lines_rejected) {
       fmt::print("{} line(s) rejected; the first:\n", r->lines_rejected);
@@ -117,8 +119,8 @@ void AddGroupsCommand(CLI::App& app, int* exit_code) {
   list->callback([a, exit_code] {
     auto store = OpenStore(ResolveDataDir(a->data_dir), false);
     if (!store.ok()) return void(*exit_code = Fail("groups list", store.status()));
-    fmt::print("{:<40} {:>9} {:>14}  {:<23}  {}\n", "NAME", "RETENTION", "STORED BYTES",
-               "CREATED", "FORMAT");
+    fmt::print("{:<40} {:>9} {:>14}  {:<23}  {}\n", "NAME", "RETENTION", "STORED BYTES", "CREATED",
+               "FORMAT");
     for (const auto& g : (*store)->ListLogGroups(a->prefix)) {
       fmt::print("{:<40} {:>9} {:>14}  {:<23}  {}\n", g.name,
                  g.retention_days ? std::to_string(g.retention_days) + "d" : "never",
@@ -195,16 +197,19 @@ void AddCheckCommand(CLI::App& app, int* exit_code) {
     if (!store.ok()) return void(*exit_code = Fail("check", store.status()));
     const auto& rec = (*store)->recovery_report();
     if (rec.events_replayed || rec.bytes_discarded) {
-      fmt::print("recovery: {} events replayed from the write-ahead log, {} bytes of a torn tail "
-                 "discarded\n",
-                 rec.events_replayed, rec.bytes_discarded);
+      fmt::print(
+          "recovery: {} events replayed from the write-ahead log, {} bytes of a torn tail "
+          "discarded\n",
+          rec.events_replayed, rec.bytes_discarded);
     }
     storage::CheckReport r = (*store)->Check();
     fmt::print("{} segment(s), {} write-ahead log file(s) with {} record(s) checked\n",
                r.segments_checked, r.wal_files_checked, r.wal_records_checked);
     for (const auto& p : r.problems) fmt::print("PROBLEM {}: {}\n", p.path, p.message);
-    if (!r.ok()) *exit_code = 1;
-    else fmt::print("no problems\n");
+    if (!r.ok())
+      *exit_code = 1;
+    else
+      fmt::print("no problems\n");
   });
 }
 

@@ -23,8 +23,12 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms, bool is_end)
     } catch (...) {
       return bad();
     }
-    int64_t ms = unit == 's' ? 1000 : unit == 'm' ? 60000 : unit == 'h' ? 3600000
-               : unit == 'd' ? 86400000 : unit == 'w' ? 7 * 86400000LL : 0;
+    int64_t ms = unit == 's'   ? 1000
+                 : unit == 'm' ? 60000
+                 : unit == 'h' ? 3600000
+                 : unit == 'd' ? 86400000
+                 : unit == 'w' ? 7 * 86400000LL
+                               : 0;
     if (!ms || n < 0) return bad();
     return now_ms - n * ms;
   }

@@ -49,8 +49,8 @@ std::optional<IpAddress> IpAddress::ParseV4(std::string_view text) {
 std::optional<IpAddress> IpAddress::ParseV6(std::string_view s) {
   if (s.size() < 2 || s.size() > 45) return std::nullopt;
   uint16_t groups[8] = {};
-  int n = 0;          // groups written
-  int gap = -1;       // index where "::" sits
+  int n = 0;     // groups written
+  int gap = -1;  // index where "::" sits
   size_t i = 0;
   if (s[0] == ':') {
     if (s[1] != ':') return std::nullopt;
@@ -205,8 +205,10 @@ std::optional<IpSubnet> IpSubnet::Parse(std::string_view text) {
     uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
     net.base.lo = base->v4_bits() & mask;
   } else {
-    uint64_t hi_mask = prefix >= 64 ? ~uint64_t{0} : (prefix == 0 ? 0 : ~uint64_t{0} << (64 - prefix));
-    uint64_t lo_mask = prefix <= 64 ? 0 : (prefix == 128 ? ~uint64_t{0} : ~uint64_t{0} << (128 - prefix));
+    uint64_t hi_mask =
+        prefix >= 64 ? ~uint64_t{0} : (prefix == 0 ? 0 : ~uint64_t{0} << (64 - prefix));
+    uint64_t lo_mask =
+        prefix <= 64 ? 0 : (prefix == 128 ? ~uint64_t{0} : ~uint64_t{0} << (128 - prefix));
     net.base.hi &= hi_mask;
     net.base.lo &= lo_mask;
   }
@@ -254,16 +256,17 @@ bool IsPrivateAddress(const IpAddress& a) {
 
 bool IsReservedAddress(const IpAddress& a) {
   // IANA IPv4/IPv6 special-purpose address registries, less the private ranges.
-  static const std::vector<IpSubnet> kReserved = ParseAll({
-      "0.0.0.0/8",      "100.64.0.0/10",   "127.0.0.0/8",     "169.254.0.0/16",
-      "192.0.0.0/24",   "192.0.2.0/24",    "192.88.99.0/24",  "198.18.0.0/15",
-      "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",     "240.0.0.0/4",
-      "::/128",         "::1/128",         "::ffff:0:0/96",   "64:ff9b::/96",
-      "100::/64",       "2001::/23",       "2001:db8::/32",   "fe80::/10",
-      "ff00::/8"});
+  static const std::vector<IpSubnet> kReserved = ParseAll(
+      {"0.0.0.0/8",    "100.64.0.0/10",  "127.0.0.0/8",   "169.254.0.0/16",  "192.0.0.0/24",
+       "192.0.2.0/24", "192.88.99.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+       "224.0.0.0/4",  "240.0.0.0/4",    "::/128",        "::1/128",         "::ffff:0:0/96",
+       "64:ff9b::/96", "100::/64",       "2001::/23",     "2001:db8::/32",   "fe80::/10",
+       "ff00::/8"});
   return InAny(a, kReserved);
 }
 
-bool IsPublicAddress(const IpAddress& a) { return !IsPrivateAddress(a) && !IsReservedAddress(a); }
+bool IsPublicAddress(const IpAddress& a) {
+  return !IsPrivateAddress(a) && !IsReservedAddress(a);
+}
 
 }  // namespace flowlens

@@ -20,16 +20,16 @@ namespace flowlens {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // user input is malformed (query, record, request, flag)
-  kNotFound,          // a named thing does not exist
-  kAlreadyExists,     // a named thing exists already
-  kOutOfRange,        // a value is outside what is allowed
-  kResourceExhausted, // a memory budget, a quota, a full disk
-  kFailedPrecondition,// the operation cannot run in the current state
-  kCancelled,         // stopped by the user
-  kDataLoss,          // corrupt data on disk
-  kIoError,           // the operating system refused a read or write
-  kInternal,          // a bug in flowlens
+  kInvalidArgument,     // user input is malformed (query, record, request, flag)
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // a named thing exists already
+  kOutOfRange,          // a value is outside what is allowed
+  kResourceExhausted,   // a memory budget, a quota, a full disk
+  kFailedPrecondition,  // the operation cannot run in the current state
+  kCancelled,           // stopped by the user
+  kDataLoss,            // corrupt data on disk
+  kIoError,             // the operating system refused a read or write
+  kInternal,            // a bug in flowlens
   kUnimplemented,
 };
 
@@ -41,7 +41,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
@@ -81,7 +83,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return value_.has_value(); }
@@ -104,10 +106,10 @@ class [[nodiscard]] Result {
 #define FLOWLENS_CONCAT_INNER(a, b) a##b
 #define FLOWLENS_CONCAT(a, b) FLOWLENS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    ::flowlens::Status _st = (expr);                  \
-    if (!_st.ok()) return _st;                        \
+#define RETURN_IF_ERROR(expr)        \
+  do {                               \
+    ::flowlens::Status _st = (expr); \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

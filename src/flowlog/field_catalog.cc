@@ -9,8 +9,10 @@ namespace {
 constexpr int64_t kU8 = 255, kU16 = 65535, kU32 = 4294967295LL, kI64 = INT64_MAX;
 using K = ValueKind;
 
-#define F(i, name, ver, kind, max, tgw, iname, meaning) \
-  FieldInfo { static_cast<FieldId>(i), name, ver, kind, max, tgw, iname, meaning }
+#define F(i, name, ver, kind, max, tgw, iname, meaning)                \
+  FieldInfo {                                                          \
+    static_cast<FieldId>(i), name, ver, kind, max, tgw, iname, meaning \
+  }
 
 // Sources: AWS VPC User Guide "Flow log records" (flow-log-records.html),
 // Transit Gateway guide "Flow log records" (tgw-flow-logs.html), and the
@@ -19,7 +21,8 @@ constexpr std::array kCatalog = {
     F(0, "version", 2, K::kInt, kU8, false, "version",
       "Flow log version: 2 for the default format, else the highest version among the fields"),
     F(1, "account-id", 2, K::kString, 0, false, "accountId",
-      "AWS account ID of the owner of the source network interface ('unknown' for some AWS services)"),
+      "AWS account ID of the owner of the source network interface ('unknown' for some AWS "
+      "services)"),
     F(2, "interface-id", 2, K::kString, 0, false, "interfaceId",
       "ID of the network interface whose traffic is recorded"),
     F(3, "srcaddr", 2, K::kAddress, 0, false, "srcAddr",
@@ -67,10 +70,10 @@ constexpr std::array kCatalog = {
       "ingress or egress, relative to the interface"),
     F(28, "traffic-path", 5, K::kInt, kU8, false, "trafficPath",
       "Path of egress traffic: 1 same VPC, 2 IGW or gateway endpoint, 3 VGW, 4 intra-region "
-      "peering, 5 inter-region peering, 6 local gateway, 7 gateway endpoint (Nitro), 8 IGW (Nitro)"),
+      "peering, 5 inter-region peering, 6 local gateway, 7 gateway endpoint (Nitro), 8 IGW "
+      "(Nitro)"),
     F(29, "ecs-cluster-arn", 7, K::kString, 0, false, "ecsClusterArn", "ARN of the ECS cluster"),
-    F(30, "ecs-cluster-name", 7, K::kString, 0, false, "ecsClusterName",
-      "Name of the ECS cluster"),
+    F(30, "ecs-cluster-name", 7, K::kString, 0, false, "ecsClusterName", "Name of the ECS cluster"),
     F(31, "ecs-container-instance-arn", 7, K::kString, 0, false, "ecsContainerInstanceArn",
       "ARN of the ECS container instance ('-' on Fargate)"),
     F(32, "ecs-container-instance-id", 7, K::kString, 0, false, "ecsContainerInstanceId",
@@ -126,8 +129,7 @@ constexpr std::array kCatalog = {
       "Account ID of the destination VPC"),
     F(59, "tgw-src-vpc-id", 6, K::kString, 0, true, "tgwSrcVpcId", "ID of the source VPC"),
     F(60, "tgw-dst-vpc-id", 6, K::kString, 0, true, "tgwDstVpcId", "ID of the destination VPC"),
-    F(61, "tgw-src-subnet-id", 6, K::kString, 0, true, "tgwSrcSubnetId",
-      "ID of the source subnet"),
+    F(61, "tgw-src-subnet-id", 6, K::kString, 0, true, "tgwSrcSubnetId", "ID of the source subnet"),
     F(62, "tgw-dst-subnet-id", 6, K::kString, 0, true, "tgwDstSubnetId",
       "ID of the destination subnet"),
     F(63, "tgw-src-eni", 6, K::kString, 0, true, "tgwSrcEni",
@@ -169,7 +171,9 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::span<const FieldInfo> Catalog() { return kCatalog; }
+std::span<const FieldInfo> Catalog() {
+  return kCatalog;
+}
 
 const FieldInfo* FindField(std::string_view name) {
   for (const FieldInfo& f : kCatalog) {

@@ -33,8 +33,8 @@ enum class FieldId : uint8_t;  // index into Catalog()
 
 struct FieldInfo {
   FieldId id;
-  std::string_view name;           // as in ${name} and in S3 header lines
-  int version;                     // flow-log version that introduced the field
+  std::string_view name;  // as in ${name} and in S3 header lines
+  int version;            // flow-log version that introduced the field
   ValueKind kind;
   int64_t max_value;               // for kInt: largest valid value
   bool tgw_only;                   // exists only in Transit Gateway flow logs
@@ -57,10 +57,10 @@ namespace fields {
 inline constexpr int kVersion = 0, kAccountId = 1, kInterfaceId = 2, kSrcAddr = 3, kDstAddr = 4,
                      kSrcPort = 5, kDstPort = 6, kProtocol = 7, kPackets = 8, kBytes = 9,
                      kStart = 10, kEnd = 11, kAction = 12, kLogStatus = 13, kVpcId = 14,
-                     kSubnetId = 15, kInstanceId = 16, kTcpFlags = 17, kType = 18,
-                     kPktSrcAddr = 19, kPktDstAddr = 20, kRegion = 21, kAzId = 22,
-                     kSublocationType = 23, kSublocationId = 24, kPktSrcAwsService = 25,
-                     kPktDstAwsService = 26, kFlowDirection = 27, kTrafficPath = 28;
+                     kSubnetId = 15, kInstanceId = 16, kTcpFlags = 17, kType = 18, kPktSrcAddr = 19,
+                     kPktDstAddr = 20, kRegion = 21, kAzId = 22, kSublocationType = 23,
+                     kSublocationId = 24, kPktSrcAwsService = 25, kPktDstAwsService = 26,
+                     kFlowDirection = 27, kTrafficPath = 28;
 }  // namespace fields
 
 }  // namespace flowlens

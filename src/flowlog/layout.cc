@@ -20,7 +20,9 @@ std::string UnknownFieldMessage(std::string_view name) {
   return msg;
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 template <typename Fn>
 void ForEachToken(std::string_view text, Fn fn) {
@@ -128,7 +130,9 @@ const Layout& Layout::TransitGatewayDefault() {
   return kTgw;
 }
 
-bool Layout::is_default() const { return *this == Default(); }
+bool Layout::is_default() const {
+  return *this == Default();
+}
 
 std::string Layout::ToFormatString() const {
   std::string out;

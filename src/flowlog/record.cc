@@ -19,7 +19,9 @@ bool ParseUnsigned(std::string_view s, uint64_t* out) {
 
 namespace {
 
-inline bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+inline bool IsBlank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 // Cold path: keeps the message building out of the parse loop.
 [[gnu::noinline]] bool Fail(RecordError* error, int pos, std::string reason) {
@@ -50,8 +52,7 @@ size_t CountFields(std::string_view line) {
 
 }  // namespace
 
-bool ParseRecord(std::string_view line, const Layout& layout, FlowRecord* out,
-                 RecordError* error) {
+bool ParseRecord(std::string_view line, const Layout& layout, FlowRecord* out, RecordError* error) {
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || IsBlank(line.back()))) {
     line.remove_suffix(1);
   }
@@ -81,9 +82,9 @@ bool ParseRecord(std::string_view line, const Layout& layout, FlowRecord* out,
           return Fail(error, static_cast<int>(pos), Quote(tok) + " is not a non-negative integer");
         }
         if (v > static_cast<uint64_t>(f.max_value)) {
-          return Fail(error, static_cast<int>(pos),
-                      Quote(tok) + " is above the largest allowed value " +
-                          std::to_string(f.max_value));
+          return Fail(
+              error, static_cast<int>(pos),
+              Quote(tok) + " is above the largest allowed value " + std::to_string(f.max_value));
         }
         out->set_int(pos, static_cast<int64_t>(v));
         break;

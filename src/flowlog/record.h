@@ -38,14 +38,23 @@ class FlowRecord {
   size_t size() const { return present_.size(); }
 
   bool present(size_t pos) const { return present_[pos] != 0; }
-  int64_t int_at(size_t pos) const { return ints_[pos]; }           // kInt, kTime
+  int64_t int_at(size_t pos) const { return ints_[pos]; }             // kInt, kTime
   const IpAddress& addr_at(size_t pos) const { return addrs_[pos]; }  // kAddress
-  std::string_view str_at(size_t pos) const { return strs_[pos]; }   // kString
+  std::string_view str_at(size_t pos) const { return strs_[pos]; }    // kString
 
   void set_missing(size_t pos) { present_[pos] = 0; }
-  void set_int(size_t pos, int64_t v) { ints_[pos] = v; present_[pos] = 1; }
-  void set_addr(size_t pos, const IpAddress& v) { addrs_[pos] = v; present_[pos] = 1; }
-  void set_str(size_t pos, std::string_view v) { strs_[pos] = v; present_[pos] = 1; }
+  void set_int(size_t pos, int64_t v) {
+    ints_[pos] = v;
+    present_[pos] = 1;
+  }
+  void set_addr(size_t pos, const IpAddress& v) {
+    addrs_[pos] = v;
+    present_[pos] = 1;
+  }
+  void set_str(size_t pos, std::string_view v) {
+    strs_[pos] = v;
+    present_[pos] = 1;
+  }
 
  private:
   std::vector<int64_t> ints_;
@@ -57,16 +66,15 @@ class FlowRecord {
 // Why a line was refused, with enough to print "file:line: field 'srcport'
 // (6th of 14): '70000' is not a port (0-65535)".
 struct RecordError {
-  int field_pos = -1;      // -1 when the error is about the whole line
-  std::string reason;      // e.g. "'70000' is above 65535"
+  int field_pos = -1;  // -1 when the error is about the whole line
+  std::string reason;  // e.g. "'70000' is above 65535"
 };
 
 // Parses `line` (without its newline; a trailing '\r' and surrounding blanks
 // are ignored) into `out`, which must have been sized for `layout`. Fields are
 // separated by runs of spaces or tabs. Returns false and fills `error` when the
 // line does not fit the layout. Never allocates on the success path.
-bool ParseRecord(std::string_view line, const Layout& layout, FlowRecord* out,
-                 RecordError* error);
+bool ParseRecord(std::string_view line, const Layout& layout, FlowRecord* out, RecordError* error);
 
 // Builds the user-facing message for a RecordError: "line 12: field 'srcport'
 // (6th of 14): ..." with `where` (a file name) in front when given.

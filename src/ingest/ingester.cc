@@ -159,10 +159,10 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
         ASSIGN_OR_RETURN(group_layout, Layout::Parse(info->format));
       }
       if (!(group_layout == layout)) {
-        return Status::InvalidArgument(
-            path + ": its records are in the format '" + layout.ToHeaderLine() +
-            "' but log group " + options.group + " holds the format '" +
-            group_layout.ToHeaderLine() + "'; ingest it into another group");
+        return Status::InvalidArgument(path + ": its records are in the format '" +
+                                       layout.ToHeaderLine() + "' but log group " + options.group +
+                                       " holds the format '" + group_layout.ToHeaderLine() +
+                                       "'; ingest it into another group");
       }
     }
     const int start_pos = layout.PositionOf(fields::kStart);
@@ -174,10 +174,9 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
     Pending pending;
     std::string stream;
     size_t pos = 0;
-    const int64_t now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count();
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     for (; pos < text.size(); ++line_no) {
       size_t nl = text.find('\n', pos);
       if (nl == std::string_view::npos) nl = text.size();
@@ -210,7 +209,8 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
     RETURN_IF_ERROR(Commit(store, options.group, &pending, path == "-" ? nullptr : &key));
     report.bytes_read += data.size();
     struct stat st;
-    if (path != "-" && ::stat(path.c_str(), &st) == 0) compressed_done += static_cast<uint64_t>(st.st_size);
+    if (path != "-" && ::stat(path.c_str(), &st) == 0)
+      compressed_done += static_cast<uint64_t>(st.st_size);
     if (options.progress) options.progress(compressed_done, total_bytes);
   }
   RETURN_IF_ERROR(store.Flush());

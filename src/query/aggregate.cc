@@ -19,11 +19,16 @@ void EncodeKey(const Value& v, std::string* out) {
   }
   out->push_back(static_cast<char>(x.type));
   switch (x.type) {
-    case ValueType::kNull: break;
+    case ValueType::kNull:
+      break;
     case ValueType::kBool:
     case ValueType::kInt:
-    case ValueType::kTimestamp: out->append(reinterpret_cast<const char*>(&x.i), 8); break;
-    case ValueType::kDouble: out->append(reinterpret_cast<const char*>(&x.d), 8); break;
+    case ValueType::kTimestamp:
+      out->append(reinterpret_cast<const char*>(&x.i), 8);
+      break;
+    case ValueType::kDouble:
+      out->append(reinterpret_cast<const char*>(&x.d), 8);
+      break;
     case ValueType::kAddress:
       out->append(reinterpret_cast<const char*>(&x.ip.hi), 8);
       out->append(reinterpret_cast<const char*>(&x.ip.lo), 8);
@@ -44,7 +49,8 @@ Value DecodeKey(std::string_view key, size_t* pos) {
   auto type = static_cast<ValueType>(key[(*pos)++]);
   Value v;
   switch (type) {
-    case ValueType::kNull: return v;
+    case ValueType::kNull:
+      return v;
     case ValueType::kBool:
     case ValueType::kInt:
     case ValueType::kTimestamp: {
@@ -83,7 +89,9 @@ Value DecodeKey(std::string_view key, size_t* pos) {
 }
 
 GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
-    : stage_(stage), state_(state), timestamp_slot_(timestamp_slot),
+    : stage_(stage),
+      state_(state),
+      timestamp_slot_(timestamp_slot),
       states_(stage.aggregates.size()) {}
 
 namespace {
@@ -104,7 +112,9 @@ int OrderValues(const Value& a, const Value& b) {
 void GroupTable::Update(AggregateState& s, const AggSpec& spec, const Value& v, int64_t ts,
                         uint64_t order) {
   switch (spec.kind) {
-    case AggKind::kCountStar: ++s.count; return;
+    case AggKind::kCountStar:
+      ++s.count;
+      return;
     case AggKind::kCount:
       if (!v.is_null()) ++s.count;
       return;
@@ -200,9 +210,10 @@ void GroupTable::Add(const Batch& batch) {
   for (const AggSpec& a : stage_.aggregates) {
     args.push_back(a.arg ? Evaluate(*a.arg, batch, *state_) : ColumnRef(Column::Null()));
   }
-  const Column* ts = timestamp_slot_ >= 0 && timestamp_slot_ < static_cast<int>(batch.columns.size())
-                         ? &batch.columns[timestamp_slot_]
-                         : nullptr;
+  const Column* ts =
+      timestamp_slot_ >= 0 && timestamp_slot_ < static_cast<int>(batch.columns.size())
+          ? &batch.columns[timestamp_slot_]
+          : nullptr;
   std::string key;
   std::vector<uint32_t> groups(n);
   for (size_t r = 0; r < n; ++r) {
@@ -263,7 +274,9 @@ void GroupTable::Add(const Batch& batch) {
 void GroupTable::MergeState(AggregateState& into, AggregateState&& from, const AggSpec& spec) {
   switch (spec.kind) {
     case AggKind::kCountStar:
-    case AggKind::kCount: into.count += from.count; return;
+    case AggKind::kCount:
+      into.count += from.count;
+      return;
     case AggKind::kCountDistinct:
       if (from.distinct) {
         if (!into.distinct) {
@@ -351,7 +364,8 @@ void GroupTable::Merge(GroupTable&& other) {
 Value GroupTable::Final(const AggregateState& s, const AggSpec& spec) const {
   switch (spec.kind) {
     case AggKind::kCountStar:
-    case AggKind::kCount: return Value::Int(s.count);
+    case AggKind::kCount:
+      return Value::Int(s.count);
     case AggKind::kCountDistinct:
       return Value::Int(s.distinct ? static_cast<int64_t>(s.distinct->size()) : 0);
     case AggKind::kSum:
@@ -369,7 +383,8 @@ Value GroupTable::Final(const AggregateState& s, const AggSpec& spec) const {
       if (!s.samples || s.samples->empty()) return Value::Null();
       std::vector<double>& v = *s.samples;
       // Nearest rank: the smallest value with at least p% of values at or below it.
-      size_t rank = static_cast<size_t>(std::ceil(spec.percentile / 100.0 * static_cast<double>(v.size())));
+      size_t rank =
+          static_cast<size_t>(std::ceil(spec.percentile / 100.0 * static_cast<double>(v.size())));
       size_t idx = rank == 0 ? 0 : rank - 1;
       std::nth_element(v.begin(), v.begin() + static_cast<long>(idx), v.end());
       double x = v[idx];
@@ -391,7 +406,8 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
   for (size_t g = 0; g < keys_.size(); ++g) {
     size_t pos = 0;
     std::string_view k = *keys_[g];
-    for (size_t i = 0; i < stage_.group_exprs.size(); ++i) key_values[g].push_back(DecodeKey(k, &pos));
+    for (size_t i = 0; i < stage_.group_exprs.size(); ++i)
+      key_values[g].push_back(DecodeKey(k, &pos));
   }
   std::vector<uint32_t> order(groups);
   for (uint32_t g = 0; g < groups; ++g) order[g] = g;

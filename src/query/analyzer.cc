@@ -91,11 +91,15 @@ BoundExprPtr MakeStringConstant(const std::string& s) {
 // The Logs Insights caps on bin() periods: ms 1000, s 60, m 60, h 24.
 int64_t CapPeriod(int64_t amount, PeriodUnit unit) {
   switch (unit) {
-    case PeriodUnit::kMillisecond: return std::min<int64_t>(amount, 1000);
+    case PeriodUnit::kMillisecond:
+      return std::min<int64_t>(amount, 1000);
     case PeriodUnit::kSecond:
-    case PeriodUnit::kMinute: return std::min<int64_t>(amount, 60);
-    case PeriodUnit::kHour: return std::min<int64_t>(amount, 24);
-    default: return amount;
+    case PeriodUnit::kMinute:
+      return std::min<int64_t>(amount, 60);
+    case PeriodUnit::kHour:
+      return std::min<int64_t>(amount, 24);
+    default:
+      return amount;
   }
 }
 
@@ -225,10 +229,12 @@ BoundExprPtr Analyzer::Bind(const Expr& e) {
   if (error_) return nullptr;
   CheckVisible(e);
   switch (e.kind) {
-    case ExprKind::kString: return MakeStringConstant(e.str);
+    case ExprKind::kString:
+      return MakeStringConstant(e.str);
     case ExprKind::kNumber:
       return MakeConstant(e.is_int ? Value::Int(e.int_value) : Value::Double(e.number));
-    case ExprKind::kBool: return MakeConstant(Value::Bool(e.int_value != 0));
+    case ExprKind::kBool:
+      return MakeConstant(Value::Bool(e.int_value != 0));
     case ExprKind::kPeriod:
       Fail(e.span, "a time period such as '" + e.text +
                        "' can only be an argument of bin(), datefloor() or dateceil()");
@@ -242,8 +248,10 @@ BoundExprPtr Analyzer::Bind(const Expr& e) {
     case ExprKind::kStar:
       Fail(e.span, "'*' can only be the argument of count(*)");
       return nullptr;
-    case ExprKind::kField: return BindField(e);
-    case ExprKind::kCall: return BindCall(e);
+    case ExprKind::kField:
+      return BindField(e);
+    case ExprKind::kCall:
+      return BindCall(e);
     case ExprKind::kUnary: {
       auto b = std::make_unique<BoundExpr>();
       b->kind = BoundKind::kUnary;
@@ -253,7 +261,8 @@ BoundExprPtr Analyzer::Bind(const Expr& e) {
       b->children.push_back(std::move(c));
       return b;
     }
-    case ExprKind::kBinary: break;
+    case ExprKind::kBinary:
+      break;
   }
   // Binary operators.
   const Expr& rhs = *e.children[1];
@@ -264,7 +273,8 @@ BoundExprPtr Analyzer::Bind(const Expr& e) {
     auto lhs = Bind(*e.children[0]);
     if (!lhs) return nullptr;
     b->children.push_back(std::move(lhs));
-    if (rhs.kind == ExprKind::kRegex || (e.op == Op::kRegexMatch && rhs.kind == ExprKind::kString)) {
+    if (rhs.kind == ExprKind::kRegex ||
+        (e.op == Op::kRegexMatch && rhs.kind == ExprKind::kString)) {
       std::string err;
       b->regex = CompileRegex(rhs.str, &err);
       if (!b->regex) {
@@ -360,11 +370,16 @@ BoundExprPtr Analyzer::BindStatsExpr(const Expr& e, Stage* stage) {
       }
     } else {
       static const std::pair<std::string_view, AggKind> kOne[] = {
-          {"avg", AggKind::kAvg},           {"count_distinct", AggKind::kCountDistinct},
-          {"earliest", AggKind::kEarliest}, {"latest", AggKind::kLatest},
-          {"max", AggKind::kMax},           {"min", AggKind::kMin},
-          {"sortsfirst", AggKind::kSortsFirst}, {"sortslast", AggKind::kSortsLast},
-          {"stddev", AggKind::kStddev},     {"sum", AggKind::kSum}};
+          {"avg", AggKind::kAvg},
+          {"count_distinct", AggKind::kCountDistinct},
+          {"earliest", AggKind::kEarliest},
+          {"latest", AggKind::kLatest},
+          {"max", AggKind::kMax},
+          {"min", AggKind::kMin},
+          {"sortsfirst", AggKind::kSortsFirst},
+          {"sortslast", AggKind::kSortsLast},
+          {"stddev", AggKind::kStddev},
+          {"sum", AggKind::kSum}};
       for (const auto& [name, kind] : kOne) {
         if (name == n) spec.kind = kind;
       }
@@ -423,8 +438,8 @@ BoundExprPtr Analyzer::BindStatsExpr(const Expr& e, Stage* stage) {
     } else {
       b->kind = e.kind == ExprKind::kUnary ? BoundKind::kUnary : BoundKind::kBinary;
       b->op = e.op;
-      if (e.op == Op::kLike || e.op == Op::kNotLike || e.op == Op::kRegexMatch ||
-          e.op == Op::kIn || e.op == Op::kNotIn) {
+      if (e.op == Op::kLike || e.op == Op::kNotLike || e.op == Op::kRegexMatch || e.op == Op::kIn ||
+          e.op == Op::kNotIn) {
         Fail(e.span, "like and in cannot be used over aggregates; filter after the stats instead");
         return nullptr;
       }
@@ -517,9 +532,8 @@ bool Analyzer::BindParse(const Command& c, Stage* stage) {
     stage->glob_literals.push_back(cur);
     if (stage->glob_literals.size() - 1 != c.parse_names.size()) {
       return Fail(c.span, "the parse pattern has " +
-                              std::to_string(stage->glob_literals.size() - 1) +
-                              " '*' but " + std::to_string(c.parse_names.size()) +
-                              " names after as");
+                              std::to_string(stage->glob_literals.size() - 1) + " '*' but " +
+                              std::to_string(c.parse_names.size()) + " names after as");
     }
   } else {
     std::string err;
@@ -555,7 +569,8 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
         plan_.has_source = true;
         plan_.source_name_prefixes = c.source_name_prefixes;
         continue;
-      case CommandKind::kUnmask: continue;
+      case CommandKind::kUnmask:
+        continue;
       case CommandKind::kFilter:
         CheckVisible(*c.condition);
         stage.condition = Bind(*c.condition);
@@ -597,8 +612,7 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
             if (std::none_of(fields_output.begin(), fields_output.end(), same)) {
               fields_output.push_back(n);
             }
-            if (plan_.has_stats &&
-                std::none_of(plan_.output.begin(), plan_.output.end(), same)) {
+            if (plan_.has_stats && std::none_of(plan_.output.begin(), plan_.output.end(), same)) {
               plan_.output.push_back(n);
             }
           }

@@ -25,41 +25,66 @@ struct SourceSpan {
 };
 
 enum class ExprKind : uint8_t {
-  kString,   // 'text' or "text", escapes resolved: str
-  kNumber,   // 17, 0.5, 1e3: number (and int_value when is_int)
-  kBool,     // true / false: int_value 1 / 0
-  kPeriod,   // 5m, 1h, 30s: period_amount + period_unit (and period_ms for fixed units)
-  kRegex,    // /re/: str is the pattern without the slashes, `\/` unescaped to `/`
-  kList,     // [a, b, c]: children
-  kField,    // srcAddr, @message, `foo-bar`, a.b.c, m.k[1]: name + path
-  kStar,     // the * in count(*)
-  kCall,     // name(args...): str is the function name lowercased; children are args
-  kUnary,    // op, children[0]
-  kBinary,   // op, children[0] op children[1]
+  kString,  // 'text' or "text", escapes resolved: str
+  kNumber,  // 17, 0.5, 1e3: number (and int_value when is_int)
+  kBool,    // true / false: int_value 1 / 0
+  kPeriod,  // 5m, 1h, 30s: period_amount + period_unit (and period_ms for fixed units)
+  kRegex,   // /re/: str is the pattern without the slashes, `\/` unescaped to `/`
+  kList,    // [a, b, c]: children
+  kField,   // srcAddr, @message, `foo-bar`, a.b.c, m.k[1]: name + path
+  kStar,    // the * in count(*)
+  kCall,    // name(args...): str is the function name lowercased; children are args
+  kUnary,   // op, children[0]
+  kBinary,  // op, children[0] op children[1]
 };
 
 enum class Op : uint8_t {
   kNone,
   // unary
-  kNeg, kPlus, kNot,
+  kNeg,
+  kPlus,
+  kNot,
   // arithmetic
-  kAdd, kSub, kMul, kDiv, kMod, kPow,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
   // comparison
-  kEq, kNe, kLt, kLe, kGt, kGe,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
   // boolean
-  kAnd, kOr,
+  kAnd,
+  kOr,
   // matching
-  kLike, kNotLike, kRegexMatch,  // like "s" / like /re/, not like, =~ /re/
-  kIn, kNotIn,                    // children[1] is a kList
+  kLike,
+  kNotLike,
+  kRegexMatch,  // like "s" / like /re/, not like, =~ /re/
+  kIn,
+  kNotIn,  // children[1] is a kList
 };
 
-enum class PeriodUnit : uint8_t { kMillisecond, kSecond, kMinute, kHour, kDay, kWeek, kMonth,
-                                  kQuarter, kYear };
+enum class PeriodUnit : uint8_t {
+  kMillisecond,
+  kSecond,
+  kMinute,
+  kHour,
+  kDay,
+  kWeek,
+  kMonth,
+  kQuarter,
+  kYear
+};
 
 // One step of a field path: `.key`, `.\`odd key\``, `.0` or `[1]`.
 struct PathElem {
-  std::string key;    // for a key step
-  int64_t index = -1; // for an index step ([i] or a .N step), else -1
+  std::string key;       // for a key step
+  int64_t index = -1;    // for an index step ([i] or a .N step), else -1
   bool bracket = false;  // written as [i]
 };
 
@@ -107,7 +132,17 @@ struct SortKey {
 };
 
 enum class CommandKind : uint8_t {
-  kSource, kFields, kDisplay, kFilter, kParse, kStats, kSort, kLimit, kDedup, kUnnest, kLookup,
+  kSource,
+  kFields,
+  kDisplay,
+  kFilter,
+  kParse,
+  kStats,
+  kSort,
+  kLimit,
+  kDedup,
+  kUnnest,
+  kLookup,
   kUnmask,
 };
 
@@ -115,8 +150,8 @@ enum class ParseMode : uint8_t { kGlob, kRegex };
 
 struct Command {
   CommandKind kind;
-  SourceSpan span;        // the whole command, keyword included
-  std::string keyword;    // as written, lower-cased: "filter", "where", "filterindex", "head", ...
+  SourceSpan span;      // the whole command, keyword included
+  std::string keyword;  // as written, lower-cased: "filter", "where", "filterindex", "head", ...
 
   // kFields, kDisplay, kStats (aggregates)
   std::vector<Projection> projections;
@@ -127,7 +162,7 @@ struct Command {
   // kParse: source (a kField; @message when omitted), pattern and names.
   ExprPtr parse_source;
   ParseMode parse_mode = ParseMode::kGlob;
-  std::string pattern;    // glob text (quotes removed) or regex (slashes removed)
+  std::string pattern;  // glob text (quotes removed) or regex (slashes removed)
   bool pattern_case_insensitive = false;
   std::vector<std::string> parse_names;  // `as` names (glob), or the regex's named groups in order
   // kSort

@@ -4,20 +4,31 @@ namespace flowlens::query {
 
 Value Column::Get(size_t row) const {
   switch (kind) {
-    case ColumnKind::kNull: return Value::Null();
-    case ColumnKind::kConstant: return constant;
-    case ColumnKind::kMixed: return values[row];
-    default: break;
+    case ColumnKind::kNull:
+      return Value::Null();
+    case ColumnKind::kConstant:
+      return constant;
+    case ColumnKind::kMixed:
+      return values[row];
+    default:
+      break;
   }
   if (!IsValid(row)) return Value::Null();
   switch (kind) {
-    case ColumnKind::kInt: return Value::Int(ints[row]);
-    case ColumnKind::kBool: return Value::Bool(ints[row] != 0);
-    case ColumnKind::kTimestamp: return Value::Timestamp(ints[row]);
-    case ColumnKind::kDouble: return Value::Double(doubles[row]);
-    case ColumnKind::kString: return Value::String(strings[row]);
-    case ColumnKind::kAddress: return Value::Address(addrs[row]);
-    default: return Value::Null();
+    case ColumnKind::kInt:
+      return Value::Int(ints[row]);
+    case ColumnKind::kBool:
+      return Value::Bool(ints[row] != 0);
+    case ColumnKind::kTimestamp:
+      return Value::Timestamp(ints[row]);
+    case ColumnKind::kDouble:
+      return Value::Double(doubles[row]);
+    case ColumnKind::kString:
+      return Value::String(strings[row]);
+    case ColumnKind::kAddress:
+      return Value::Address(addrs[row]);
+    default:
+      return Value::Null();
   }
 }
 
@@ -43,7 +54,9 @@ void Column::Compact(const std::vector<uint8_t>& keep, size_t new_size) {
   (void)new_size;
 }
 
-void Column::Clear() { *this = Column(); }
+void Column::Clear() {
+  *this = Column();
+}
 
 void Batch::Compact(const std::vector<uint8_t>& keep) {
   size_t n = 0;
@@ -58,13 +71,20 @@ void Batch::Compact(const std::vector<uint8_t>& keep) {
 namespace {
 ColumnKind KindOf(ValueType t) {
   switch (t) {
-    case ValueType::kInt: return ColumnKind::kInt;
-    case ValueType::kDouble: return ColumnKind::kDouble;
-    case ValueType::kString: return ColumnKind::kString;
-    case ValueType::kTimestamp: return ColumnKind::kTimestamp;
-    case ValueType::kAddress: return ColumnKind::kAddress;
-    case ValueType::kBool: return ColumnKind::kBool;
-    default: return ColumnKind::kMixed;
+    case ValueType::kInt:
+      return ColumnKind::kInt;
+    case ValueType::kDouble:
+      return ColumnKind::kDouble;
+    case ValueType::kString:
+      return ColumnKind::kString;
+    case ValueType::kTimestamp:
+      return ColumnKind::kTimestamp;
+    case ValueType::kAddress:
+      return ColumnKind::kAddress;
+    case ValueType::kBool:
+      return ColumnKind::kBool;
+    default:
+      return ColumnKind::kMixed;
   }
 }
 }  // namespace
@@ -84,14 +104,25 @@ void ColumnBuilder::AppendNull() {
     return;
   }
   switch (col_.kind) {
-    case ColumnKind::kMixed: col_.values.push_back(Value::Null()); break;
+    case ColumnKind::kMixed:
+      col_.values.push_back(Value::Null());
+      break;
     case ColumnKind::kInt:
     case ColumnKind::kBool:
-    case ColumnKind::kTimestamp: col_.ints.push_back(0); break;
-    case ColumnKind::kDouble: col_.doubles.push_back(0); break;
-    case ColumnKind::kString: col_.strings.emplace_back(); break;
-    case ColumnKind::kAddress: col_.addrs.emplace_back(); break;
-    default: break;
+    case ColumnKind::kTimestamp:
+      col_.ints.push_back(0);
+      break;
+    case ColumnKind::kDouble:
+      col_.doubles.push_back(0);
+      break;
+    case ColumnKind::kString:
+      col_.strings.emplace_back();
+      break;
+    case ColumnKind::kAddress:
+      col_.addrs.emplace_back();
+      break;
+    default:
+      break;
   }
   if (col_.kind != ColumnKind::kMixed) {
     if (col_.valid.empty()) col_.valid.assign(size_, 1);
@@ -120,11 +151,20 @@ void ColumnBuilder::Append(const Value& v) {
         switch (k) {
           case ColumnKind::kInt:
           case ColumnKind::kBool:
-          case ColumnKind::kTimestamp: col_.ints.assign(leading, 0); break;
-          case ColumnKind::kDouble: col_.doubles.assign(leading, 0); break;
-          case ColumnKind::kString: col_.strings.assign(leading, {}); break;
-          case ColumnKind::kAddress: col_.addrs.assign(leading, {}); break;
-          default: break;
+          case ColumnKind::kTimestamp:
+            col_.ints.assign(leading, 0);
+            break;
+          case ColumnKind::kDouble:
+            col_.doubles.assign(leading, 0);
+            break;
+          case ColumnKind::kString:
+            col_.strings.assign(leading, {});
+            break;
+          case ColumnKind::kAddress:
+            col_.addrs.assign(leading, {});
+            break;
+          default:
+            break;
         }
       }
       size_ = leading;
@@ -133,14 +173,25 @@ void ColumnBuilder::Append(const Value& v) {
     ToMixed();
   }
   switch (col_.kind) {
-    case ColumnKind::kMixed: col_.values.push_back(v); break;
+    case ColumnKind::kMixed:
+      col_.values.push_back(v);
+      break;
     case ColumnKind::kInt:
     case ColumnKind::kBool:
-    case ColumnKind::kTimestamp: col_.ints.push_back(v.i); break;
-    case ColumnKind::kDouble: col_.doubles.push_back(v.d); break;
-    case ColumnKind::kString: col_.strings.push_back(v.s); break;
-    case ColumnKind::kAddress: col_.addrs.push_back(v.ip); break;
-    default: break;
+    case ColumnKind::kTimestamp:
+      col_.ints.push_back(v.i);
+      break;
+    case ColumnKind::kDouble:
+      col_.doubles.push_back(v.d);
+      break;
+    case ColumnKind::kString:
+      col_.strings.push_back(v.s);
+      break;
+    case ColumnKind::kAddress:
+      col_.addrs.push_back(v.ip);
+      break;
+    default:
+      break;
   }
   if (col_.kind != ColumnKind::kMixed && !col_.valid.empty()) col_.valid.push_back(1);
   ++size_;

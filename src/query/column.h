@@ -25,18 +25,27 @@ namespace flowlens::query {
 
 inline constexpr size_t kBatchSize = 4096;
 
-enum class ColumnKind : uint8_t { kNull, kConstant, kInt, kDouble, kString, kTimestamp, kAddress,
-                                  kBool, kMixed };
+enum class ColumnKind : uint8_t {
+  kNull,
+  kConstant,
+  kInt,
+  kDouble,
+  kString,
+  kTimestamp,
+  kAddress,
+  kBool,
+  kMixed
+};
 
 struct Column {
-  ColumnKind kind = ColumnKind::kNull;  // kNull: every row missing
-  Value constant;                        // kConstant
-  std::vector<int64_t> ints;             // kInt, kTimestamp, kBool
-  std::vector<double> doubles;           // kDouble
-  std::vector<std::string_view> strings; // kString
-  std::vector<IpAddress> addrs;          // kAddress
-  std::vector<Value> values;             // kMixed
-  std::vector<uint8_t> valid;            // 1 = present; empty = all present (typed kinds)
+  ColumnKind kind = ColumnKind::kNull;    // kNull: every row missing
+  Value constant;                         // kConstant
+  std::vector<int64_t> ints;              // kInt, kTimestamp, kBool
+  std::vector<double> doubles;            // kDouble
+  std::vector<std::string_view> strings;  // kString
+  std::vector<IpAddress> addrs;           // kAddress
+  std::vector<Value> values;              // kMixed
+  std::vector<uint8_t> valid;             // 1 = present; empty = all present (typed kinds)
 
   bool IsValid(size_t row) const { return valid.empty() || valid[row]; }
   Value Get(size_t row) const;

@@ -14,23 +14,35 @@ bool IsComparison(Op op) {
 
 inline bool ApplyCompare(Op op, int c) {
   switch (op) {
-    case Op::kEq: return c == 0;
-    case Op::kNe: return c != 0;
-    case Op::kLt: return c < 0;
-    case Op::kLe: return c <= 0;
-    case Op::kGt: return c > 0;
-    case Op::kGe: return c >= 0;
-    default: return false;
+    case Op::kEq:
+      return c == 0;
+    case Op::kNe:
+      return c != 0;
+    case Op::kLt:
+      return c < 0;
+    case Op::kLe:
+      return c <= 0;
+    case Op::kGt:
+      return c > 0;
+    case Op::kGe:
+      return c >= 0;
+    default:
+      return false;
   }
 }
 
 Op Mirror(Op op) {
   switch (op) {
-    case Op::kLt: return Op::kGt;
-    case Op::kLe: return Op::kGe;
-    case Op::kGt: return Op::kLt;
-    case Op::kGe: return Op::kLe;
-    default: return op;
+    case Op::kLt:
+      return Op::kGt;
+    case Op::kLe:
+      return Op::kGe;
+    case Op::kGt:
+      return Op::kLt;
+    case Op::kGe:
+      return Op::kLe;
+    default:
+      return op;
   }
 }
 
@@ -49,7 +61,7 @@ Value Access(const Value& base, const std::vector<PathElem>& path) {
       n = n->At(static_cast<size_t>(p.index));
     } else if (n->type == JsonType::kObject) {
       n = n->Get(p.index >= 0 && p.key.empty() ? std::string_view(std::to_string(p.index))
-                                                : std::string_view(p.key));
+                                               : std::string_view(p.key));
     } else {
       return Value::Null();
     }
@@ -89,13 +101,26 @@ bool TryNumericCompare(Op op, const Column& col, const Value& k, std::vector<uin
   if (num->is_int) {
     int64_t c = num->i;
     switch (op) {
-      case Op::kEq: for (size_t i = 0; i < n; ++i) o[i] = x[i] == c; break;
-      case Op::kNe: for (size_t i = 0; i < n; ++i) o[i] = x[i] != c; break;
-      case Op::kLt: for (size_t i = 0; i < n; ++i) o[i] = x[i] < c; break;
-      case Op::kLe: for (size_t i = 0; i < n; ++i) o[i] = x[i] <= c; break;
-      case Op::kGt: for (size_t i = 0; i < n; ++i) o[i] = x[i] > c; break;
-      case Op::kGe: for (size_t i = 0; i < n; ++i) o[i] = x[i] >= c; break;
-      default: return false;
+      case Op::kEq:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] == c;
+        break;
+      case Op::kNe:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] != c;
+        break;
+      case Op::kLt:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] < c;
+        break;
+      case Op::kLe:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] <= c;
+        break;
+      case Op::kGt:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] > c;
+        break;
+      case Op::kGe:
+        for (size_t i = 0; i < n; ++i) o[i] = x[i] >= c;
+        break;
+      default:
+        return false;
     }
   } else {
     double c = num->d;
@@ -160,16 +185,22 @@ Value Arithmetic(Op op, const Value& a, const Value& b) {
         if (y->i == 0) return Value::Null();
         if (y->i == -1) return Value::Int(0);
         return Value::Int(x->i % y->i);
-      default: break;
+      default:
+        break;
     }
   }
   double p = x->as_double(), q = y->as_double();
   switch (op) {
-    case Op::kAdd: return Value::Double(p + q);
-    case Op::kSub: return Value::Double(p - q);
-    case Op::kMul: return Value::Double(p * q);
-    case Op::kDiv: return q == 0 ? Value::Null() : Value::Double(p / q);
-    case Op::kMod: return q == 0 ? Value::Null() : Value::Double(std::fmod(p, q));
+    case Op::kAdd:
+      return Value::Double(p + q);
+    case Op::kSub:
+      return Value::Double(p - q);
+    case Op::kMul:
+      return Value::Double(p * q);
+    case Op::kDiv:
+      return q == 0 ? Value::Null() : Value::Double(p / q);
+    case Op::kMod:
+      return q == 0 ? Value::Null() : Value::Double(std::fmod(p, q));
     case Op::kPow: {
       double r = std::pow(p, q);
       if (x->is_int && y->is_int && y->i >= 0 && std::fabs(r) < 9.0e15) {
@@ -177,13 +208,15 @@ Value Arithmetic(Op op, const Value& a, const Value& b) {
       }
       return std::isfinite(r) ? Value::Double(r) : Value::Null();
     }
-    default: return Value::Null();
+    default:
+      return Value::Null();
   }
 }
 
 Value EvaluateRow(const BoundExpr& e, const Batch& batch, size_t row, EvalState& state) {
   switch (e.kind) {
-    case BoundKind::kConstant: return e.constant;
+    case BoundKind::kConstant:
+      return e.constant;
     case BoundKind::kSlot:
       return e.slot < static_cast<int>(batch.columns.size()) ? batch.columns[e.slot].Get(row)
                                                              : Value::Null();
@@ -197,9 +230,10 @@ Value EvaluateRow(const BoundExpr& e, const Batch& batch, size_t row, EvalState&
           FloorToPeriod(static_cast<int64_t>(n->as_double()), e.period_amount, e.period_unit));
     }
     case BoundKind::kLike:
-      return Value::Bool(Like(e, EvaluateRow(*e.children[0], batch, row, state),
-                              batch.arena.get()));
-    case BoundKind::kIn: return Value::Bool(InList(e, EvaluateRow(*e.children[0], batch, row, state)));
+      return Value::Bool(
+          Like(e, EvaluateRow(*e.children[0], batch, row, state), batch.arena.get()));
+    case BoundKind::kIn:
+      return Value::Bool(InList(e, EvaluateRow(*e.children[0], batch, row, state)));
     case BoundKind::kUnary: {
       Value v = EvaluateRow(*e.children[0], batch, row, state);
       if (e.op == Op::kNot) return Value::Bool(!IsTrue(v));
@@ -243,7 +277,8 @@ Value EvaluateRow(const BoundExpr& e, const Batch& batch, size_t row, EvalState&
 ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
   const size_t n = batch.size;
   switch (e.kind) {
-    case BoundKind::kConstant: return ColumnRef(Column::Constant(e.constant));
+    case BoundKind::kConstant:
+      return ColumnRef(Column::Constant(e.constant));
     case BoundKind::kSlot:
       if (e.slot < static_cast<int>(batch.columns.size())) return ColumnRef(&batch.columns[e.slot]);
       return ColumnRef(Column::Null());
@@ -271,7 +306,8 @@ ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
         return ColumnRef(BoolColumn(std::move(keep)));
       }
       break;
-    default: break;
+    default:
+      break;
   }
   // General path: children a column at a time, then the node row by row.
   std::vector<ColumnRef> kids;
@@ -291,7 +327,9 @@ ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
     for (size_t i = 0; i < kids.size(); ++i) argv[i] = kids[i]->Get(r);
     Value v;
     switch (e.kind) {
-      case BoundKind::kAccess: v = Access(argv[0], e.path); break;
+      case BoundKind::kAccess:
+        v = Access(argv[0], e.path);
+        break;
       case BoundKind::kBin: {
         std::optional<Number> t = AsNumber(batch.columns[e.slot].Get(r));
         v = t ? Value::Timestamp(FloorToPeriod(static_cast<int64_t>(t->as_double()),
@@ -315,13 +353,17 @@ ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
         }
         break;
       }
-      case BoundKind::kBinary: v = Arithmetic(e.op, argv[0], argv[1]); break;
+      case BoundKind::kBinary:
+        v = Arithmetic(e.op, argv[0], argv[1]);
+        break;
       case BoundKind::kCall: {
         CallContext ctx{batch.arena.get(), &state.call_states[e.call_site], state.times};
         v = e.function->fn(std::span<const Value>(argv, kids.size()), ctx);
         break;
       }
-      default: v = Value::Null(); break;
+      default:
+        v = Value::Null();
+        break;
     }
     out.Append(v);
   }

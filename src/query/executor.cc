@@ -22,7 +22,7 @@ bool IsBlocking(CommandKind k) {
 // What one worker thread accumulates.
 struct WorkerOutput {
   std::unique_ptr<GroupTable> groups;
-  std::vector<Batch> rows;       // materialized batches (non-stats first blocking stage)
+  std::vector<Batch> rows;  // materialized batches (non-stats first blocking stage)
   size_t row_count = 0;
   uint64_t matched = 0;
   Status status;
@@ -49,9 +49,8 @@ class FileSource : public ScanSource {
   FileSource(std::vector<ScanInput> inputs, std::optional<Layout> format)
       : inputs_(std::move(inputs)), reader_(&inputs_, std::move(format)) {}
 
-  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
-                    int64_t end_ms, ScanCounters* counters,
-                    const std::function<void(Batch&)>& sink) override {
+  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms, int64_t end_ms,
+                    ScanCounters* counters, const std::function<void(Batch&)>& sink) override {
     std::optional<Chunk> chunk;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -108,11 +107,10 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     if (st.kind != CommandKind::kLookup) continue;
     auto path = options.lookup_tables.find(st.lookup_table);
     if (path == options.lookup_tables.end()) {
-      return Status::InvalidArgument("line " + std::to_string(st.span.line) + ", column " +
-                                     std::to_string(st.span.column) + ": lookup table '" +
-                                     st.lookup_table +
-                                     "' does not exist; give it as --lookup-table " +
-                                     st.lookup_table + "=FILE.csv");
+      return Status::InvalidArgument(
+          "line " + std::to_string(st.span.line) + ", column " + std::to_string(st.span.column) +
+          ": lookup table '" + st.lookup_table + "' does not exist; give it as --lookup-table " +
+          st.lookup_table + "=FILE.csv");
     }
     if (!lookups.count(st.lookup_table)) {
       ASSIGN_OR_RETURN(LookupTable t, LookupTable::Load(st.lookup_table, path->second));
@@ -152,8 +150,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
       break;
     }
   }
-  const bool streaming_stats =
-      first_blocking < plan.stages.size() && plan.stages[first_blocking].kind == CommandKind::kStats;
+  const bool streaming_stats = first_blocking < plan.stages.size() &&
+                               plan.stages[first_blocking].kind == CommandKind::kStats;
   const bool prune = first_blocking == plan.stages.size() && !plan.has_stats;
 
   ASSIGN_OR_RETURN(std::unique_ptr<ScanSource> source, make_source(plan));
@@ -161,8 +159,9 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   ScanCounters& counters = options.counters ? *options.counters : local_counters;
   std::mutex reader_mu;
   Status reader_status;
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = options.threads > 0
+                    ? options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<WorkerOutput> outputs(static_cast<size_t>(threads));
   std::atomic<bool> failed{false};
 
@@ -175,36 +174,38 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                                                 plan.scan.timestamp_slot, &state);
     }
     while (!failed) {
-      auto more = source->Next(plan.scan, slots, options.start_ms, options.end_ms, &counters,
-                               [&](Batch& b) {
-        if (failed) return;
-        for (size_t i = 0; i < first_blocking; ++i) {
-          Status st = ApplyStage(plan.stages[i], &b, &state);
-          if (!st.ok()) {
-            out.status = st;
-            failed = true;
-            return;
-          }
-          if (b.size == 0) return;
-        }
-        out.matched += b.size;
-        if (streaming_stats) {
-          out.groups->Add(b);
-          if (out.groups->approximate_bytes() > options.memory_budget_bytes / threads) {
-            out.status = Status::ResourceExhausted(
-                "the stats command needs more memory than the query's budget of " +
-                std::to_string(options.memory_budget_bytes >> 20) +
-                " MB (too many groups); filter first, group by fewer fields, or raise the budget");
-            failed = true;
-          }
-        } else {
-          out.row_count += b.size;
-          out.rows.push_back(std::move(b));
-          if (prune) {
-            PruneNewest(&out, static_cast<size_t>(options.limit), plan.scan.timestamp_slot, slots);
-          }
-        }
-      });
+      auto more = source->Next(
+          plan.scan, slots, options.start_ms, options.end_ms, &counters, [&](Batch& b) {
+            if (failed) return;
+            for (size_t i = 0; i < first_blocking; ++i) {
+              Status st = ApplyStage(plan.stages[i], &b, &state);
+              if (!st.ok()) {
+                out.status = st;
+                failed = true;
+                return;
+              }
+              if (b.size == 0) return;
+            }
+            out.matched += b.size;
+            if (streaming_stats) {
+              out.groups->Add(b);
+              if (out.groups->approximate_bytes() > options.memory_budget_bytes / threads) {
+                out.status = Status::ResourceExhausted(
+                    "the stats command needs more memory than the query's budget of " +
+                    std::to_string(options.memory_budget_bytes >> 20) +
+                    " MB (too many groups); filter first, group by fewer fields, or raise the "
+                    "budget");
+                failed = true;
+              }
+            } else {
+              out.row_count += b.size;
+              out.rows.push_back(std::move(b));
+              if (prune) {
+                PruneNewest(&out, static_cast<size_t>(options.limit), plan.scan.timestamp_slot,
+                            slots);
+              }
+            }
+          });
       if (!more.ok()) {
         std::lock_guard<std::mutex> lock(reader_mu);
         reader_status = more.status();
@@ -316,7 +317,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
       }
     }
     qr.rows.push_back(std::move(row));
-    if (!plan.has_stats) qr.pointers.push_back(MakePointer(result.source_ids[r], result.row_ids[r]));
+    if (!plan.has_stats)
+      qr.pointers.push_back(MakePointer(result.source_ids[r], result.row_ids[r]));
   }
   qr.statistics.records_matched = static_cast<double>(matched);
   qr.statistics.records_scanned = static_cast<double>(counters.records.load());

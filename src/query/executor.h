@@ -8,8 +8,8 @@
 #pragma once
 
 #include <cstdint>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,8 +26,8 @@ namespace flowlens::query {
 struct QueryOptions {
   int64_t start_ms = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t end_ms = std::numeric_limits<int64_t>::max();    // inclusive
-  int64_t limit = 10000;  // result rows; 0 = no limit
-  int threads = 0;        // 0 = every core
+  int64_t limit = 10000;                                   // result rows; 0 = no limit
+  int threads = 0;                                         // 0 = every core
   size_t memory_budget_bytes = size_t{4} << 30;
   std::optional<Layout> format;  // records' layout when files have no header line
   // When set, the scan counts its progress here (records, bytes of text read),

@@ -25,10 +25,10 @@ enum class JsonType : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject 
 struct JsonNode {
   JsonType type = JsonType::kNull;
   bool b = false;
-  bool is_int = false;   // a number written without fraction/exponent that fits int64
+  bool is_int = false;  // a number written without fraction/exponent that fits int64
   int64_t i = 0;
   double d = 0;
-  std::string_view s;    // kString value
+  std::string_view s;  // kString value
   // kArray: items[0..size); kObject: keys[k] -> items[k], in document order.
   const JsonNode* const* items = nullptr;
   const std::string_view* keys = nullptr;

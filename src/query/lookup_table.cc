@@ -127,8 +127,8 @@ void LookupTable::Prepare(const std::vector<int>& key_columns) {
   }
 }
 
-const std::vector<std::string>* LookupTable::Find(const std::vector<int>& key_columns,
-                                                  const std::vector<std::string>& key_values) const {
+const std::vector<std::string>* LookupTable::Find(
+    const std::vector<int>& key_columns, const std::vector<std::string>& key_values) const {
   auto idx = indexes_.find(IndexId(key_columns));
   if (idx == indexes_.end()) return nullptr;
   const auto& index = idx->second;

@@ -139,8 +139,8 @@ Status ApplyParse(const Stage& st, Batch* batch, EvalState* state) {
           for (size_t i = 0; i < outs; ++i) builders[i].Append(Value::String(parts[i]));
         }
       } else {
-        matched = st.parse_regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(),
-                                        ngroups);
+        matched =
+            st.parse_regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), ngroups);
         if (matched) {
           for (size_t i = 0; i < outs; ++i) {
             const re2::StringPiece& g = groups[static_cast<size_t>(st.regex_group_index[i])];
@@ -213,7 +213,8 @@ Status ApplyLookup(const Stage& st, Batch* batch, EvalState* state) {
   const LookupTable& table = it->second;
   const size_t n = batch->size;
   std::vector<int> out_columns;
-  for (const auto& [column, slot] : st.lookup_outputs) out_columns.push_back(table.ColumnIndex(column));
+  for (const auto& [column, slot] : st.lookup_outputs)
+    out_columns.push_back(table.ColumnIndex(column));
   std::vector<ColumnBuilder> builders(st.lookup_outputs.size(), ColumnBuilder(n));
   std::vector<std::string> key(st.lookup_keys.size());
   for (size_t r = 0; r < n; ++r) {
@@ -233,7 +234,8 @@ Status ApplyLookup(const Stage& st, Batch* batch, EvalState* state) {
       if (st.lookup_output_new && !existing.is_null()) {
         builders[o].Append(existing);
       } else if (row) {
-        builders[o].Append(Value::String(batch->arena->Store((*row)[static_cast<size_t>(out_columns[o])])));
+        builders[o].Append(
+            Value::String(batch->arena->Store((*row)[static_cast<size_t>(out_columns[o])])));
       } else {
         builders[o].Append(st.lookup_output_new ? existing : Value::Null());
       }
@@ -280,8 +282,10 @@ Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
         batch->columns[slot] = Evaluate(*expr, *batch, *state).Release();
       }
       return Status::Ok();
-    case CommandKind::kParse: return ApplyParse(st, batch, state);
-    case CommandKind::kSort: return ApplySort(st, batch, state, 0);
+    case CommandKind::kParse:
+      return ApplyParse(st, batch, state);
+    case CommandKind::kSort:
+      return ApplySort(st, batch, state, 0);
     case CommandKind::kLimit: {
       if (static_cast<int64_t>(batch->size) <= st.limit) return Status::Ok();
       std::vector<uint32_t> rows;
@@ -291,12 +295,16 @@ Status ApplyStage(const Stage& st, Batch* batch, EvalState* state) {
       *batch = Gather(*batch, rows);
       return Status::Ok();
     }
-    case CommandKind::kDedup: return ApplyDedup(st, batch, state);
-    case CommandKind::kUnnest: return ApplyUnnest(st, batch, state);
-    case CommandKind::kLookup: return ApplyLookup(st, batch, state);
+    case CommandKind::kDedup:
+      return ApplyDedup(st, batch, state);
+    case CommandKind::kUnnest:
+      return ApplyUnnest(st, batch, state);
+    case CommandKind::kLookup:
+      return ApplyLookup(st, batch, state);
     case CommandKind::kStats:
     case CommandKind::kSource:
-    case CommandKind::kUnmask: break;
+    case CommandKind::kUnmask:
+      break;
   }
   return Status::Ok();
 }

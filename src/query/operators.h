@@ -44,14 +44,16 @@ inline int OrderCompare(const Value& a, const Value& b) {
     switch (a.type) {
       case ValueType::kInt:
       case ValueType::kTimestamp:
-      case ValueType::kBool: return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+      case ValueType::kBool:
+        return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
       case ValueType::kDouble:
         if (a.d != a.d || b.d != b.d) break;  // NaN: NaturalCompare puts it after numbers
         return a.d < b.d ? -1 : (a.d > b.d ? 1 : 0);
       case ValueType::kAddress:
         if (!a.ip.v6 && !b.ip.v6) return a.ip < b.ip ? -1 : (b.ip < a.ip ? 1 : 0);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return NaturalCompare(a, b);

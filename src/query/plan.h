@@ -33,38 +33,51 @@ enum class BoundKind : uint8_t {
   kBin,       // bin(period) over @timestamp (slot of @timestamp in `slot`)
   kUnary,
   kBinary,
-  kLike,      // children[0] like constant text / regex (negated for not like)
-  kIn,        // children[0] in constants (negated for not in)
+  kLike,  // children[0] like constant text / regex (negated for not like)
+  kIn,    // children[0] in constants (negated for not in)
 };
 
 struct BoundExpr {
   BoundKind kind = BoundKind::kConstant;
   Op op = Op::kNone;
   Value constant;
-  std::string constant_text;       // owns constant.s
+  std::string constant_text;  // owns constant.s
   int slot = -1;
-  std::vector<PathElem> path;      // kAccess
+  std::vector<PathElem> path;  // kAccess
   const ScalarFunction* function = nullptr;
-  int call_site = -1;              // kCall: index into EvalState::call_states
-  int64_t period_amount = 0;       // kBin
+  int call_site = -1;         // kCall: index into EvalState::call_states
+  int64_t period_amount = 0;  // kBin
   int period_unit = 0;
-  bool negate = false;             // kLike, kIn
-  std::string like_text;           // kLike with a string: substring
+  bool negate = false;               // kLike, kIn
+  std::string like_text;             // kLike with a string: substring
   std::shared_ptr<const RE2> regex;  // kLike with a regex, kBinary kRegexMatch
-  std::vector<Value> list;         // kIn
+  std::vector<Value> list;           // kIn
   std::vector<std::string> list_storage;
   std::vector<std::unique_ptr<BoundExpr>> children;
 };
 using BoundExprPtr = std::unique_ptr<BoundExpr>;
 
-enum class AggKind : uint8_t { kCount, kCountStar, kCountDistinct, kSum, kAvg, kMin, kMax, kPct,
-                               kStddev, kEarliest, kLatest, kSortsFirst, kSortsLast };
+enum class AggKind : uint8_t {
+  kCount,
+  kCountStar,
+  kCountDistinct,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kPct,
+  kStddev,
+  kEarliest,
+  kLatest,
+  kSortsFirst,
+  kSortsLast
+};
 
 struct AggSpec {
   AggKind kind;
-  BoundExprPtr arg;        // null for count(*)
-  double percentile = 0;   // kPct
-  int result_slot = -1;    // where the finalized value goes in the stats output
+  BoundExprPtr arg;       // null for count(*)
+  double percentile = 0;  // kPct
+  int result_slot = -1;   // where the finalized value goes in the stats output
 };
 
 struct Stage {
@@ -80,11 +93,11 @@ struct Stage {
   ParseMode parse_mode = ParseMode::kGlob;
   std::vector<std::string> glob_literals;  // literal chunks between the stars (size = stars + 1)
   std::shared_ptr<const RE2> parse_regex;
-  std::vector<int> parse_slots;            // output slot of each star / named group
-  std::vector<int> regex_group_index;      // RE2 group number of each output (regex mode)
+  std::vector<int> parse_slots;        // output slot of each star / named group
+  std::vector<int> regex_group_index;  // RE2 group number of each output (regex mode)
   // kStats
-  std::vector<BoundExprPtr> group_exprs;   // evaluated on input rows
-  std::vector<int> group_slots;            // output slot of each group key
+  std::vector<BoundExprPtr> group_exprs;  // evaluated on input rows
+  std::vector<int> group_slots;           // output slot of each group key
   std::vector<AggSpec> aggregates;
   std::vector<std::pair<int, BoundExprPtr>> finals;  // projection slot <- expr over agg slots
   // kSort
@@ -99,8 +112,8 @@ struct Stage {
   int unnest_slot = -1;
   // kLookup
   std::string lookup_table;
-  std::vector<std::pair<std::string, int>> lookup_keys;  // table column, log slot
-  std::vector<int> lookup_key_columns;                   // filled when the table is loaded
+  std::vector<std::pair<std::string, int>> lookup_keys;     // table column, log slot
+  std::vector<int> lookup_key_columns;                      // filled when the table is loaded
   std::vector<std::pair<std::string, int>> lookup_outputs;  // table column, slot
   bool lookup_output_new = false;
 };
@@ -114,7 +127,7 @@ struct ScanRequest {
 };
 
 struct Plan {
-  std::vector<std::string> slot_names;     // by slot
+  std::vector<std::string> slot_names;  // by slot
   ScanRequest scan;
   std::vector<Stage> stages;
   // The output: columns in order as (name, slot). Rows of a non-stats query

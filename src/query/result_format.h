@@ -9,7 +9,8 @@
 namespace flowlens::query {
 
 std::string FormatTable(const QueryResult& r);
-std::string FormatJson(const QueryResult& r);  // {"results": [[{"field","value"}...]], "statistics", "status"}
+std::string FormatJson(
+    const QueryResult& r);  // {"results": [[{"field","value"}...]], "statistics", "status"}
 std::string FormatCsv(const QueryResult& r);
 
 }  // namespace flowlens::query

@@ -50,14 +50,14 @@ Result<std::optional<Chunk>> ChunkReader::Next() {
     data->swap(carry_);
     size_t old = data->size();
     data->resize(old + chunk_bytes_);
-    int n = gzread(static_cast<gzFile>(gz_), data->data() + old,
-                   static_cast<unsigned>(chunk_bytes_));
+    int n =
+        gzread(static_cast<gzFile>(gz_), data->data() + old, static_cast<unsigned>(chunk_bytes_));
     if (n < 0) {
       int errnum = 0;
       const char* msg = gzerror(static_cast<gzFile>(gz_), &errnum);
-      return Status::InvalidArgument(in.display_name + ": cannot read: " +
-                                     (errnum == Z_ERRNO ? std::strerror(errno) : msg) +
-                                     " (a broken or truncated gzip file?)");
+      return Status::InvalidArgument(
+          in.display_name + ": cannot read: " + (errnum == Z_ERRNO ? std::strerror(errno) : msg) +
+          " (a broken or truncated gzip file?)");
     }
     data->resize(old + static_cast<size_t>(n));
     bool eof = n == 0 || gzeof(static_cast<gzFile>(gz_));
@@ -112,8 +112,15 @@ Result<std::optional<Chunk>> ChunkReader::Next() {
 
 namespace {
 
-enum class FieldSource : uint8_t { kMessage, kTimestamp, kIngestion, kLogStream, kLog, kFlow,
-                                   kOther };
+enum class FieldSource : uint8_t {
+  kMessage,
+  kTimestamp,
+  kIngestion,
+  kLogStream,
+  kLog,
+  kFlow,
+  kOther
+};
 
 struct Binding {
   int slot;
@@ -156,12 +163,18 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   std::unordered_map<std::string_view, size_t> json_fields;  // name -> index in binds
   for (const auto& [name, slot] : request_.input_fields) {
     Binding b{slot, FieldSource::kOther, -1, ValueKind::kString, name};
-    if (name == "@message") b.source = FieldSource::kMessage;
-    else if (name == "@timestamp") b.source = FieldSource::kTimestamp;
-    else if (name == "@ingestionTime") b.source = FieldSource::kIngestion;
-    else if (name == "@logStream") b.source = FieldSource::kLogStream;
-    else if (name == "@log") b.source = FieldSource::kLog;
-    else if (const FieldInfo* f = FlowFieldByQueryName(name); f && layout.Has(static_cast<int>(f->id))) {
+    if (name == "@message")
+      b.source = FieldSource::kMessage;
+    else if (name == "@timestamp")
+      b.source = FieldSource::kTimestamp;
+    else if (name == "@ingestionTime")
+      b.source = FieldSource::kIngestion;
+    else if (name == "@logStream")
+      b.source = FieldSource::kLogStream;
+    else if (name == "@log")
+      b.source = FieldSource::kLog;
+    else if (const FieldInfo* f = FlowFieldByQueryName(name);
+             f && layout.Has(static_cast<int>(f->id))) {
       b.source = FieldSource::kFlow;
       b.flow_pos = layout.PositionOf(static_cast<int>(f->id));
       b.kind = f->kind;
@@ -198,15 +211,21 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
       switch (b.source) {
         case FieldSource::kMessage:
         case FieldSource::kLogStream:
-        case FieldSource::kLog: c.kind = ColumnKind::kString; break;
+        case FieldSource::kLog:
+          c.kind = ColumnKind::kString;
+          break;
         case FieldSource::kTimestamp:
-        case FieldSource::kIngestion: c.kind = ColumnKind::kTimestamp; break;
+        case FieldSource::kIngestion:
+          c.kind = ColumnKind::kTimestamp;
+          break;
         case FieldSource::kFlow:
-          c.kind = b.kind == ValueKind::kAddress ? ColumnKind::kAddress
+          c.kind = b.kind == ValueKind::kAddress  ? ColumnKind::kAddress
                    : b.kind == ValueKind::kString ? ColumnKind::kString
                                                   : ColumnKind::kInt;
           break;
-        case FieldSource::kOther: c.kind = ColumnKind::kNull; break;
+        case FieldSource::kOther:
+          c.kind = ColumnKind::kNull;
+          break;
       }
     }
     for (auto& jb : json_builders) jb = ColumnBuilder(kBatchSize);
@@ -254,12 +273,15 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     if (!flow && !json_fields.empty() && line[0] == '{') {
       json = ParseJson(line, batch.arena.get());
       if (json && json->type == JsonType::kObject) {
-        FlattenJson(json, 200, [&](std::string_view name, const Value& v) {
-          auto it = json_fields.find(name);
-          if (it != json_fields.end() && json_values[it->second].is_null()) {
-            json_values[it->second] = v;
-          }
-        }, batch.arena.get());
+        FlattenJson(
+            json, 200,
+            [&](std::string_view name, const Value& v) {
+              auto it = json_fields.find(name);
+              if (it != json_fields.end() && json_values[it->second].is_null()) {
+                json_values[it->second] = v;
+              }
+            },
+            batch.arena.get());
       }
     }
     if (any_json_only) {
@@ -270,10 +292,18 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     for (const Binding& b : binds) {
       Column& c = batch.columns[b.slot];
       switch (b.source) {
-        case FieldSource::kMessage: c.strings.push_back(line); break;
-        case FieldSource::kTimestamp: c.ints.push_back(ts); break;
-        case FieldSource::kIngestion: c.ints.push_back(chunk.input->mtime_ms); break;
-        case FieldSource::kLog: c.strings.push_back(chunk.input->display_name); break;
+        case FieldSource::kMessage:
+          c.strings.push_back(line);
+          break;
+        case FieldSource::kTimestamp:
+          c.ints.push_back(ts);
+          break;
+        case FieldSource::kIngestion:
+          c.ints.push_back(chunk.input->mtime_ms);
+          break;
+        case FieldSource::kLog:
+          c.strings.push_back(chunk.input->display_name);
+          break;
         case FieldSource::kLogStream:
           if (flow && iface_pos >= 0 && rec.present(iface_pos)) {
             stream_name.assign(rec.str_at(iface_pos));
@@ -312,7 +342,8 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
           push_valid(c, ok);
           break;
         }
-        case FieldSource::kOther: break;
+        case FieldSource::kOther:
+          break;
       }
     }
     batch.source_ids.push_back(chunk.source_id);

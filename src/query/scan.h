@@ -43,15 +43,15 @@ struct ScanInput {
 struct Chunk {
   std::shared_ptr<std::string> data;  // whole lines
   uint32_t source_id = 0;
-  uint64_t first_line = 1;            // 1-based line number of the first line
+  uint64_t first_line = 1;  // 1-based line number of the first line
   const ScanInput* input = nullptr;
   const Layout* layout = nullptr;
 };
 
 struct ScanCounters {
-  std::atomic<uint64_t> records{0};        // events read
-  std::atomic<uint64_t> bytes{0};          // bytes of text read
-  std::atomic<uint64_t> non_flow_lines{0}; // lines that are not records of their layout
+  std::atomic<uint64_t> records{0};         // events read
+  std::atomic<uint64_t> bytes{0};           // bytes of text read
+  std::atomic<uint64_t> non_flow_lines{0};  // lines that are not records of their layout
 };
 
 // Reads files one after another into chunks. Detects the header line of each

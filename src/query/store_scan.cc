@@ -92,10 +92,13 @@ void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t
     if (!m.empty() && m[0] == '{') {
       const JsonNode* j = ParseJson(m, b.arena.get());
       if (j && j->type == JsonType::kObject) {
-        FlattenJson(j, 200, [&](std::string_view name, const Value& v) {
-          auto it = json_slots.find(name);
-          if (it != json_slots.end() && found[it->second].is_null()) found[it->second] = v;
-        }, b.arena.get());
+        FlattenJson(
+            j, 200,
+            [&](std::string_view name, const Value& v) {
+              auto it = json_slots.find(name);
+              if (it != json_slots.end() && found[it->second].is_null()) found[it->second] = v;
+            },
+            b.arena.get());
       }
     }
     for (size_t k = 0; k < found.size(); ++k) json_builders[k].Append(found[k]);
@@ -141,11 +144,16 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
   bool any_json = false;
   for (const auto& [name, slot] : request.input_fields) {
     Binding b{slot, Src::kJson, -1, name};
-    if (name == "@message") b.src = Src::kMessage, req.message = true;
-    else if (name == "@timestamp") b.src = Src::kTimestamp, req.timestamp = true;
-    else if (name == "@ingestionTime") b.src = Src::kIngestion, req.ingestion_time = true;
-    else if (name == "@logStream") b.src = Src::kLogStream, req.log_stream = true;
-    else if (name == "@log") b.src = Src::kLog;
+    if (name == "@message")
+      b.src = Src::kMessage, req.message = true;
+    else if (name == "@timestamp")
+      b.src = Src::kTimestamp, req.timestamp = true;
+    else if (name == "@ingestionTime")
+      b.src = Src::kIngestion, req.ingestion_time = true;
+    else if (name == "@logStream")
+      b.src = Src::kLogStream, req.log_stream = true;
+    else if (name == "@log")
+      b.src = Src::kLog;
     else if (const FieldInfo* f = FlowFieldByQueryName(name);
              f && layout.Has(static_cast<int>(f->id))) {
       b.src = Src::kFlow;

@@ -27,12 +27,11 @@ class StoreSource : public ScanSource {
  public:
   // `groups` are the snapshot's groups to read; `account_id` makes @log.
   StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
-              std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms,
-              int64_t end_ms, std::string account_id, StoreScanStats* stats);
+              std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms, int64_t end_ms,
+              std::string account_id, StoreScanStats* stats);
 
-  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
-                    int64_t end_ms, ScanCounters* counters,
-                    const std::function<void(Batch&)>& sink) override;
+  Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms, int64_t end_ms,
+                    ScanCounters* counters, const std::function<void(Batch&)>& sink) override;
   std::vector<std::string> warnings() const override;
 
  private:

@@ -29,26 +29,70 @@ namespace flowlens::query {
 
 struct JsonNode;  // json.h
 
-enum class ValueType : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kAddress, kJson };
+enum class ValueType : uint8_t {
+  kNull,
+  kBool,
+  kInt,
+  kDouble,
+  kString,
+  kTimestamp,
+  kAddress,
+  kJson
+};
 
 struct Value {
   ValueType type = ValueType::kNull;
   union {
-    int64_t i = 0;      // kInt, kBool (0/1), kTimestamp (ms)
-    double d;           // kDouble
+    int64_t i = 0;         // kInt, kBool (0/1), kTimestamp (ms)
+    double d;              // kDouble
     const JsonNode* json;  // kJson
   };
   std::string_view s;  // kString
   IpAddress ip;        // kAddress
 
   static Value Null() { return Value(); }
-  static Value Bool(bool b) { Value v; v.type = ValueType::kBool; v.i = b; return v; }
-  static Value Int(int64_t x) { Value v; v.type = ValueType::kInt; v.i = x; return v; }
-  static Value Double(double x) { Value v; v.type = ValueType::kDouble; v.d = x; return v; }
-  static Value String(std::string_view x) { Value v; v.type = ValueType::kString; v.s = x; return v; }
-  static Value Timestamp(int64_t ms) { Value v; v.type = ValueType::kTimestamp; v.i = ms; return v; }
-  static Value Address(const IpAddress& a) { Value v; v.type = ValueType::kAddress; v.ip = a; return v; }
-  static Value Json(const JsonNode* n) { Value v; v.type = ValueType::kJson; v.json = n; return v; }
+  static Value Bool(bool b) {
+    Value v;
+    v.type = ValueType::kBool;
+    v.i = b;
+    return v;
+  }
+  static Value Int(int64_t x) {
+    Value v;
+    v.type = ValueType::kInt;
+    v.i = x;
+    return v;
+  }
+  static Value Double(double x) {
+    Value v;
+    v.type = ValueType::kDouble;
+    v.d = x;
+    return v;
+  }
+  static Value String(std::string_view x) {
+    Value v;
+    v.type = ValueType::kString;
+    v.s = x;
+    return v;
+  }
+  static Value Timestamp(int64_t ms) {
+    Value v;
+    v.type = ValueType::kTimestamp;
+    v.i = ms;
+    return v;
+  }
+  static Value Address(const IpAddress& a) {
+    Value v;
+    v.type = ValueType::kAddress;
+    v.ip = a;
+    return v;
+  }
+  static Value Json(const JsonNode* n) {
+    Value v;
+    v.type = ValueType::kJson;
+    v.json = n;
+    return v;
+  }
 
   bool is_null() const { return type == ValueType::kNull; }
   bool is_numeric_type() const {

@@ -45,9 +45,15 @@ std::map<std::string, std::string> ByName(const Layout& layout, const FlowRecord
     if (rec.present(i)) {
       switch (f.kind) {
         case ValueKind::kInt:
-        case ValueKind::kTime: v = std::to_string(rec.int_at(i)); break;
-        case ValueKind::kAddress: v = rec.addr_at(i).ToString(); break;
-        case ValueKind::kString: v = std::string(rec.str_at(i)); break;
+        case ValueKind::kTime:
+          v = std::to_string(rec.int_at(i));
+          break;
+        case ValueKind::kAddress:
+          v = rec.addr_at(i).ToString();
+          break;
+        case ValueKind::kString:
+          v = std::string(rec.str_at(i));
+          break;
       }
     }
     m[std::string(f.name)] = v;
@@ -116,8 +122,8 @@ TEST(DocExamples, DocumentedValues) {
   // NODATA / SKIPDATA: the traffic fields and action are missing, not zero.
   for (const char* id : {"nodata", "skipdata"}) {
     auto r = parse(id);
-    for (const char* f : {"srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets",
-                          "bytes", "action"}) {
+    for (const char* f :
+         {"srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "action"}) {
       EXPECT_EQ(r[f], "-") << id << " " << f;
     }
     EXPECT_EQ(r["start"], "1431280876");
@@ -167,8 +173,8 @@ std::vector<std::string> ReadLines(const std::string& path) {
 
 // S3 objects start with a header line naming the format.
 TEST(S3Samples, HeaderLineGivesTheLayout) {
-  for (const char* name : {"valid_vpc_flow_log.log", "valid_tgw_flow_log.log",
-                           "valid_vpc_flow_log_ecs.log"}) {
+  for (const char* name :
+       {"valid_vpc_flow_log.log", "valid_tgw_flow_log.log", "valid_vpc_flow_log_ecs.log"}) {
     SCOPED_TRACE(name);
     auto lines = ReadLines(std::string(FLOWLENS_SHARED_DATA) + "/otel-samples/" + name);
     ASSERT_GE(lines.size(), 2u);

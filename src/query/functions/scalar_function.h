@@ -31,11 +31,11 @@ struct CallState {
 struct QueryTimes {
   int64_t start_ms = 0;  // the query's time window, inclusive
   int64_t end_ms = 0;
-  int64_t now_ms = 0;    // when the query started
+  int64_t now_ms = 0;  // when the query started
 };
 
 struct CallContext {
-  Arena* arena = nullptr;               // where result strings and JSON go
+  Arena* arena = nullptr;                       // where result strings and JSON go
   std::unique_ptr<CallState>* state = nullptr;  // per call site, starts empty
   const QueryTimes* times = nullptr;
 };
@@ -45,7 +45,7 @@ using ScalarFn = Value (*)(std::span<const Value> args, CallContext& ctx);
 struct ScalarFunction {
   std::string_view name;  // lower case
   int min_args;
-  int max_args;           // -1: any number
+  int max_args;  // -1: any number
   ScalarFn fn;
   std::string_view signature;  // for error messages, e.g. "substr(s, start [, length])"
 };
