@@ -1,6 +1,8 @@
 // Subcommands over the store: ingest, groups, streams, check.
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <csignal>
 #include <ctime>
 
 #include "cli/commands.h"
@@ -31,6 +33,7 @@ void AddIngestCommand(CLI::App& app, int* exit_code) {
     std::string data_dir, group, format;
     std::vector<std::string> paths;
     bool strict = false;
+    bool follow = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -42,6 +45,9 @@ void AddIngestCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", a->format,
                   "Record format of files without a header line (default: the AWS default)");
   cmd->add_flag("--strict", a->strict, "Stop at the first line that is not a flow record");
+  cmd->add_flag("--follow,-F", a->follow,
+                "After the files, keep ingesting what is appended to them (and new .gz objects in "
+                "the directories) until interrupted");
   cmd->add_option("paths", a->paths, "Files or directories to ingest")->required();
   cmd->callback([a, exit_code] {
     ingest::IngestOptions opts;
@@ -79,6 +85,19 @@ void AddIngestCommand(CLI::App& app, int* exit_code) {
     if (r->lines_rejected) {
       fmt::print("{} line(s) rejected; the first:\n", r->lines_rejected);
       for (const std::string& e : r->first_errors) fmt::print("  {}\n", e);
+    }
+    if (a->follow) {
+      std::fflush(stdout);
+      static std::atomic<bool> stop{false};
+      std::signal(SIGINT, [](int) { stop = true; });
+      std::signal(SIGTERM, [](int) { stop = true; });
+      fmt::print(stderr, "following {} (Ctrl-C to stop)\n", fmt::join(a->paths, ", "));
+      Status st = ingest::FollowPaths(
+          **store, a->paths, opts, r->plain_offsets, stop, [](const ingest::IngestReport& rep) {
+            fmt::print("{} records stored while following\n", rep.records_stored);
+            std::fflush(stdout);
+          });
+      if (!st.ok()) *exit_code = Fail("ingest", st);
     }
   });
 }

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <thread>
 
 #include "flowlog/record.h"
 #include "storage/write_batch.h"
@@ -111,6 +113,98 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   return out;
 }
 
+namespace {
+
+// Takes the layout from a header line at the start of `text` (removing it and
+// advancing *line_no), else --format, else the default.
+Result<Layout> TakeLayout(std::string_view* text, size_t* line_no, const IngestOptions& options) {
+  Layout layout = options.format ? *options.format : Layout::Default();
+  size_t first_nl = text->find('\n');
+  std::string_view first = text->substr(0, first_nl);
+  if (Layout::IsHeaderLine(first)) {
+    ASSIGN_OR_RETURN(layout, Layout::FromHeader(first));
+    text->remove_prefix(first_nl == std::string_view::npos ? text->size() : first_nl + 1);
+    ++*line_no;
+  }
+  return layout;
+}
+
+// Makes the group on first use with this layout; refuses another layout (a
+// log group has one format).
+Status EnsureGroup(storage::Store& store, const std::string& group, const Layout& layout,
+                   const std::string& path) {
+  const storage::LogGroupInfo* info = nullptr;
+  auto groups = store.ListLogGroups(group);
+  for (const auto& g : groups) {
+    if (g.name == group) info = &g;
+  }
+  if (!info) {
+    storage::LogGroupOptions go;
+    if (!layout.is_default()) go.format = layout.ToFormatString();
+    return store.CreateLogGroup(group, go);
+  }
+  Layout group_layout = Layout::Default();
+  if (!info->format.empty()) {
+    ASSIGN_OR_RETURN(group_layout, Layout::Parse(info->format));
+  }
+  if (!(group_layout == layout)) {
+    return Status::InvalidArgument(path + ": its records are in the format '" +
+                                   layout.ToHeaderLine() + "' but log group " + group +
+                                   " holds the format '" + group_layout.ToHeaderLine() +
+                                   "'; ingest it into another group");
+  }
+  return Status::Ok();
+}
+
+// Stores the records of `text` (whole lines) as events; `mark` (when given)
+// goes into the same durable batch as the last events.
+Status IngestText(storage::Store& store, const IngestOptions& options, const Layout& layout,
+                  std::string_view text, const std::string& name, size_t line_no,
+                  const storage::ObjectKey* mark, IngestReport* report) {
+  const int start_pos = layout.PositionOf(fields::kStart);
+  const int iface_pos = layout.PositionOf(fields::kInterfaceId);
+  const std::string fallback_stream = "flowlens-" + fs::path(name).filename().string();
+  FlowRecord rec(layout);
+  RecordError err;
+  Pending pending;
+  std::string stream;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (size_t pos = 0; pos < text.size(); ++line_no) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (!ParseRecord(line, layout, &rec, &err)) {
+      ++report->lines_rejected;
+      std::string msg = DescribeRecordError(err, layout, name, static_cast<int64_t>(line_no));
+      if (options.strict) return Status::InvalidArgument(msg + " (stopped: --strict)");
+      if (report->first_errors.size() < options.errors_to_keep) {
+        report->first_errors.push_back(msg);
+      }
+      continue;
+    }
+    int64_t ts = start_pos >= 0 && rec.present(start_pos) ? rec.int_at(start_pos) * 1000 : now_ms;
+    if (iface_pos >= 0 && rec.present(iface_pos)) {
+      stream.assign(rec.str_at(iface_pos));
+      stream += "-all";
+    } else {
+      stream = fallback_stream;
+    }
+    pending.by_stream[stream].push_back(storage::Event{ts, 0, line});
+    ++report->records_stored;
+    if (++pending.events >= kEventsPerAppend) {
+      RETURN_IF_ERROR(Commit(store, options.group, &pending, nullptr));
+    }
+  }
+  return Commit(store, options.group, &pending, mark);
+}
+
+}  // namespace
+
 Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::string>& paths,
                                  const IngestOptions& options) {
   ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
@@ -126,95 +220,112 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
     storage::ObjectKey key{path == "-" ? "stdin" : fs::absolute(path).lexically_normal().string(),
                            ContentHash(data)};
     ++report.files;
+    if (path != "-" && !path.ends_with(".gz")) report.plain_offsets[path] = data.size();
     if (path != "-" && store.IsIngested(key)) {
       ++report.files_skipped;
       report.skipped.push_back(path);
       continue;
     }
-    // The layout: the object's header line, else --format, else the default.
     std::string_view text = data;
     size_t line_no = 1;
-    Layout layout = options.format ? *options.format : Layout::Default();
-    size_t first_nl = text.find('\n');
-    std::string_view first = text.substr(0, first_nl);
-    if (Layout::IsHeaderLine(first)) {
-      ASSIGN_OR_RETURN(layout, Layout::FromHeader(first));
-      text.remove_prefix(first_nl == std::string_view::npos ? text.size() : first_nl + 1);
-      ++line_no;
-    }
-    // The group: made on first use with this layout; a later object in
-    // another layout is refused (a log group has one format).
-    auto groups = store.ListLogGroups(options.group);
-    const storage::LogGroupInfo* info = nullptr;
-    for (const auto& g : groups) {
-      if (g.name == options.group) info = &g;
-    }
-    if (!info) {
-      storage::LogGroupOptions go;
-      if (!layout.is_default()) go.format = layout.ToFormatString();
-      RETURN_IF_ERROR(store.CreateLogGroup(options.group, go));
-    } else {
-      Layout group_layout = Layout::Default();
-      if (!info->format.empty()) {
-        ASSIGN_OR_RETURN(group_layout, Layout::Parse(info->format));
-      }
-      if (!(group_layout == layout)) {
-        return Status::InvalidArgument(path + ": its records are in the format '" +
-                                       layout.ToHeaderLine() + "' but log group " + options.group +
-                                       " holds the format '" + group_layout.ToHeaderLine() +
-                                       "'; ingest it into another group");
-      }
-    }
-    const int start_pos = layout.PositionOf(fields::kStart);
-    const int iface_pos = layout.PositionOf(fields::kInterfaceId);
-    const std::string fallback_stream =
-        "flowlens-" + (path == "-" ? std::string("stdin") : fs::path(path).filename().string());
-    FlowRecord rec(layout);
-    RecordError err;
-    Pending pending;
-    std::string stream;
-    size_t pos = 0;
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
-    for (; pos < text.size(); ++line_no) {
-      size_t nl = text.find('\n', pos);
-      if (nl == std::string_view::npos) nl = text.size();
-      std::string_view line = text.substr(pos, nl - pos);
-      pos = nl + 1;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) continue;
-      if (!ParseRecord(line, layout, &rec, &err)) {
-        ++report.lines_rejected;
-        std::string msg = DescribeRecordError(err, layout, path == "-" ? "stdin" : path,
-                                              static_cast<int64_t>(line_no));
-        if (options.strict) return Status::InvalidArgument(msg + " (stopped: --strict)");
-        if (report.first_errors.size() < options.errors_to_keep) report.first_errors.push_back(msg);
-        continue;
-      }
-      int64_t ts = start_pos >= 0 && rec.present(start_pos) ? rec.int_at(start_pos) * 1000 : now_ms;
-      if (iface_pos >= 0 && rec.present(iface_pos)) {
-        stream.assign(rec.str_at(iface_pos));
-        stream += "-all";
-      } else {
-        stream = fallback_stream;
-      }
-      pending.by_stream[stream].push_back(storage::Event{ts, 0, line});
-      ++report.records_stored;
-      if (++pending.events >= kEventsPerAppend) {
-        RETURN_IF_ERROR(Commit(store, options.group, &pending, nullptr));
-      }
-    }
-    // The object's last events and its mark go in one durable batch.
-    RETURN_IF_ERROR(Commit(store, options.group, &pending, path == "-" ? nullptr : &key));
+    ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
+    RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
+    RETURN_IF_ERROR(IngestText(store, options, layout, text, path == "-" ? "stdin" : path, line_no,
+                               path == "-" ? nullptr : &key, &report));
     report.bytes_read += data.size();
     struct stat st;
-    if (path != "-" && ::stat(path.c_str(), &st) == 0)
+    if (path != "-" && ::stat(path.c_str(), &st) == 0) {
       compressed_done += static_cast<uint64_t>(st.st_size);
+    }
     if (options.progress) options.progress(compressed_done, total_bytes);
   }
   RETURN_IF_ERROR(store.Flush());
   return report;
+}
+
+Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
+                   const IngestOptions& options,
+                   const std::map<std::string, uint64_t>& start_offsets,
+                   const std::atomic<bool>& stop,
+                   const std::function<void(const IngestReport&)>& on_progress) {
+  // Per plain file: bytes consumed (whole lines only) and its layout.
+  struct Tail {
+    uint64_t offset = 0;
+    size_t line_no = 1;
+    std::optional<Layout> layout;
+  };
+  std::map<std::string, Tail> tails;
+  for (const auto& [path, offset] : start_offsets) {
+    Tail& t = tails[path];
+    t.offset = offset;
+    // The layout that file's records are in: its header line, if any.
+    std::ifstream in(path, std::ios::binary);
+    std::string first;
+    std::getline(in, first);
+    std::string_view text = first;
+    ASSIGN_OR_RETURN(t.layout, TakeLayout(&text, &t.line_no, options));
+    std::ifstream again(path, std::ios::binary);
+    std::string prefix(offset, '\0');
+    again.read(prefix.data(), static_cast<std::streamsize>(offset));
+    t.line_no = 1 + static_cast<size_t>(std::count(prefix.begin(), prefix.end(), '\n'));
+  }
+  IngestReport report;
+  auto last_flush = std::chrono::steady_clock::now();
+  while (!stop) {
+    ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
+    bool any = false;
+    for (const std::string& path : files) {
+      if (path == "-") return Status::InvalidArgument("--follow needs files or directories, not -");
+      if (path.ends_with(".gz")) {
+        // Compressed objects arrive whole: ingest each new one once.
+        ASSIGN_OR_RETURN(std::string data, ReadAll(path));
+        storage::ObjectKey key{fs::absolute(path).lexically_normal().string(), ContentHash(data)};
+        if (store.IsIngested(key)) continue;
+        std::string_view text = data;
+        size_t line_no = 1;
+        ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
+        RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
+        RETURN_IF_ERROR(IngestText(store, options, layout, text, path, line_no, &key, &report));
+        any = true;
+        continue;
+      }
+      Tail& t = tails[path];
+      std::error_code ec;
+      uint64_t size = fs::file_size(path, ec);
+      if (ec) continue;
+      if (size < t.offset) t = Tail();  // truncated or replaced: start over
+      if (size == t.offset) continue;
+      std::ifstream in(path, std::ios::binary);
+      in.seekg(static_cast<std::streamoff>(t.offset));
+      std::string data(size - t.offset, '\0');
+      in.read(data.data(), static_cast<std::streamsize>(data.size()));
+      data.resize(static_cast<size_t>(in.gcount()));
+      size_t last_nl = data.rfind('\n');
+      if (last_nl == std::string::npos) continue;  // no whole line yet
+      data.resize(last_nl + 1);
+      std::string_view text = data;
+      if (!t.layout) {
+        ASSIGN_OR_RETURN(t.layout, TakeLayout(&text, &t.line_no, options));
+        RETURN_IF_ERROR(EnsureGroup(store, options.group, *t.layout, path));
+      }
+      size_t lines = static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+      RETURN_IF_ERROR(
+          IngestText(store, options, *t.layout, text, path, t.line_no, nullptr, &report));
+      t.line_no += lines;
+      t.offset += data.size();
+      report.bytes_read += data.size();
+      any = true;
+    }
+    if (any && on_progress) on_progress(report);
+    // Events are durable in the write-ahead log at once; segments every few seconds.
+    if (std::chrono::steady_clock::now() - last_flush > std::chrono::seconds(5)) {
+      RETURN_IF_ERROR(store.Flush());
+      last_flush = std::chrono::steady_clock::now();
+    }
+    for (int i = 0; i < 10 && !stop; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return store.Flush();
 }
 
 }  // namespace flowlens::ingest

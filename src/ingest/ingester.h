@@ -18,8 +18,10 @@
 // Thread safety: one ingest at a time per store.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,8 @@ struct IngestReport {
   uint64_t lines_rejected = 0;
   std::vector<std::string> first_errors;  // "file:line: reason"
   std::vector<std::string> skipped;       // paths of objects already ingested
+  // Bytes of each plain (not .gz) file read, for FollowPaths to go on from.
+  std::map<std::string, uint64_t> plain_offsets;
 };
 
 // Expands directories (recursively) and returns the files in order.
@@ -54,5 +58,17 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
 
 Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::string>& paths,
                                  const IngestOptions& options);
+
+// Keeps ingesting until `stop`: whole lines appended to plain files (from
+// where it left off; a file that shrinks starts over), and each new .gz object
+// in the directories once. Polls twice a second; segments are flushed every
+// few seconds and at the end. Calls `on_progress` after rounds that stored
+// something. Plain files start at `start_offsets` (what IngestPaths read);
+// offsets are not kept across runs.
+Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
+                   const IngestOptions& options,
+                   const std::map<std::string, uint64_t>& start_offsets,
+                   const std::atomic<bool>& stop,
+                   const std::function<void(const IngestReport&)>& on_progress);
 
 }  // namespace flowlens::ingest
