@@ -22,6 +22,12 @@ namespace fs = std::filesystem;
 
 constexpr size_t kEventsPerAppend = 50000;
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // Reads a whole file (gzip or plain; "-" is standard input).
 Result<std::string> ReadAll(const std::string& path) {
   gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
@@ -240,6 +246,9 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
     if (options.progress) options.progress(compressed_done, total_bytes);
   }
   RETURN_IF_ERROR(store.Flush());
+  // Retention runs whenever an ingest ends: events past their group's
+  // retention go by whole segments.
+  RETURN_IF_ERROR(store.ApplyRetention(NowMs()).status());
   return report;
 }
 
@@ -271,6 +280,7 @@ Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
   }
   IngestReport report;
   auto last_flush = std::chrono::steady_clock::now();
+  auto last_retention = last_flush;
   while (!stop) {
     ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
     bool any = false;
@@ -321,6 +331,11 @@ Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
     if (std::chrono::steady_clock::now() - last_flush > std::chrono::seconds(5)) {
       RETURN_IF_ERROR(store.Flush());
       last_flush = std::chrono::steady_clock::now();
+    }
+    // Retention in the background while following: once a minute.
+    if (std::chrono::steady_clock::now() - last_retention > std::chrono::minutes(1)) {
+      RETURN_IF_ERROR(store.ApplyRetention(NowMs()).status());
+      last_retention = std::chrono::steady_clock::now();
     }
     for (int i = 0; i < 10 && !stop; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
