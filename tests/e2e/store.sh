@@ -89,7 +89,8 @@ open(p, 'wb').write(bytes(b))
 PY
 if "$bin" check --data-dir "$data" > "$work/check"; then fail "check missed a corrupt segment"; fi
 grep -q "PROBLEM" "$work/check" || fail "check output: $(cat "$work/check")"
-"$bin" query --data-dir "$data" -g /vpc/day 'stats count(*)' 2>"$work/err" >/dev/null || true
-grep -q "warning" "$work/err" || echo "note: the corrupt block was not in the columns this query read"
+"$bin" query --data-dir "$data" -g /vpc/day 'fields @message, srcAddr, dstAddr, srcPort, dstPort, protocol, packets, bytes, action, logStatus, interfaceId, accountId, version, start, end | stats count(*)' 2>"$work/err" >/dev/null ||
+  fail "a query over a corrupt segment failed: $(cat "$work/err")"
+grep -q "warning: skipped .*$(basename "$seg")" "$work/err" || fail "no warning naming the corrupt segment: $(cat "$work/err")"
 ok "a corrupt segment is reported"
 echo "$passed passed, 0 failed"
