@@ -78,8 +78,8 @@ grep -q "no problems" <<<"$out" || fail "check: $out"
 ok "groups, streams, check"
 
 # A corrupt segment: check names it, queries skip it with a warning.
-seg=$(find "$data" -name '*.seg' -o -name '*.fls' | head -1)
-[ -n "$seg" ] || seg=$(find "$data" -type f -size +20k | grep -v -i wal | head -1)
+seg=$(find "$data" -name '*.seg' -size +20k | sort | head -1)
+[ -n "$seg" ] || fail "no segment file found in $data"
 python3 - "$seg" <<'PY'
 import sys
 p = sys.argv[1]
@@ -89,7 +89,7 @@ open(p, 'wb').write(bytes(b))
 PY
 if "$bin" check --data-dir "$data" > "$work/check"; then fail "check missed a corrupt segment"; fi
 grep -q "PROBLEM" "$work/check" || fail "check output: $(cat "$work/check")"
-"$bin" query --data-dir "$data" -g /vpc/day 'fields @message, srcAddr, dstAddr, srcPort, dstPort, protocol, packets, bytes, action, logStatus, interfaceId, accountId, version, start, end | stats count(*)' 2>"$work/err" >/dev/null ||
+"$bin" query --data-dir "$data" 'SOURCE logGroups(namePrefix: ["/"]) | fields @message, srcAddr, dstAddr, srcPort, dstPort, protocol, packets, bytes, action, logStatus, interfaceId, accountId, version, start, end | stats count(*)' 2>"$work/err" >/dev/null ||
   fail "a query over a corrupt segment failed: $(cat "$work/err")"
 grep -q "warning: skipped .*$(basename "$seg")" "$work/err" || fail "no warning naming the corrupt segment: $(cat "$work/err")"
 ok "a corrupt segment is reported"
