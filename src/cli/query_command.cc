@@ -64,7 +64,7 @@ Result<query::QueryResult> RunOnStore(const QueryArgs& a, const std::string& tex
       }
     }
     return std::unique_ptr<query::ScanSource>(std::make_unique<query::StoreSource>(
-        snap, groups, opts.start_ms, opts.end_ms, "000000000000", scan_stats));
+        snap, groups, opts.start_ms, opts.end_ms, "000000000000", scan_stats, &plan));
   };
   return query::RunQuery(text, make, opts, where);
 }
@@ -183,9 +183,11 @@ int RunQuery(const QueryArgs& a) {
   fwrite(out.data(), 1, out.size(), stdout);
   for (const std::string& w : r->warnings) fmt::print(stderr, "warning: {}\n", w);
   if (a.explain) {
-    fmt::print(stderr, "plan: {} scan; {} segment(s) read, {} skipped by their time range\n",
-               on_store ? "store" : "file", scan_stats.segments_read.load(),
-               scan_stats.segments_skipped.load());
+    fmt::print(
+        stderr,
+        "plan: {} scan; {} segment(s) read, {} skipped by their time range or column statistics\n",
+        on_store ? "store" : "file", scan_stats.segments_read.load(),
+        scan_stats.segments_skipped.load());
   }
   if (a.stats || (a.output == "table" && isatty(1))) {
     fmt::print(stderr, "{} rows; {} records matched, {} scanned, {:.1f} MB scanned\n",

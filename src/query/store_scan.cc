@@ -4,6 +4,7 @@
 
 #include "flowlog/field_catalog.h"
 #include "query/json.h"
+#include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
 
 namespace flowlens::query {
@@ -111,10 +112,108 @@ void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t
 
 }  // namespace
 
+namespace {
+
+// The catalog field a slot reads straight from the scan, or -1.
+int ScanFieldOf(const Plan& plan, int slot) {
+  for (const auto& [name, s] : plan.scan.input_fields) {
+    if (s == slot) {
+      const FieldInfo* f = FlowFieldByQueryName(name);
+      return f ? static_cast<int>(f->id) : -1;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
 StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
                          std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms,
-                         int64_t end_ms, std::string account_id, StoreScanStats* stats)
+                         int64_t end_ms, std::string account_id, StoreScanStats* stats,
+                         const Plan* plan)
     : snapshot_(std::move(snapshot)), account_id_(std::move(account_id)), stats_(stats) {
+  // Only the filters before any other command: nothing can have changed a
+  // field's value before them.
+  if (plan) {
+    std::vector<const BoundExpr*> todo;
+    for (const Stage& st : plan->stages) {
+      if (st.kind != CommandKind::kFilter) break;
+      todo.push_back(st.condition.get());
+    }
+    while (!todo.empty()) {
+      const BoundExpr* e = todo.back();
+      todo.pop_back();
+      if (e->kind == BoundKind::kBinary && e->op == Op::kAnd) {
+        todo.push_back(e->children[0].get());
+        todo.push_back(e->children[1].get());
+        continue;
+      }
+      if (e->kind == BoundKind::kBinary &&
+          (e->op == Op::kEq || e->op == Op::kLt || e->op == Op::kLe || e->op == Op::kGt ||
+           e->op == Op::kGe) &&
+          e->children[0]->kind == BoundKind::kSlot &&
+          e->children[1]->kind == BoundKind::kConstant) {
+        int field = ScanFieldOf(*plan, e->children[0]->slot);
+        if (field < 0) continue;
+        const FieldInfo& info = Catalog()[static_cast<size_t>(field)];
+        const Value& k = e->children[1]->constant;
+        if (info.kind == ValueKind::kAddress) {
+          if (e->op != Op::kEq || k.type != ValueType::kString) continue;
+          auto a = IpAddress::Parse(k.s);
+          if (a) prunes_.push_back({field, true, 0, 0, *a, *a});
+          continue;
+        }
+        if (k.type != ValueType::kInt) continue;
+        int64_t lo = INT64_MIN, hi = INT64_MAX, c = k.i;
+        switch (e->op) {
+          case Op::kEq:
+            lo = hi = c;
+            break;
+          case Op::kLt:
+            hi = c == INT64_MIN ? c : c - 1;
+            break;
+          case Op::kLe:
+            hi = c;
+            break;
+          case Op::kGt:
+            lo = c == INT64_MAX ? c : c + 1;
+            break;
+          case Op::kGe:
+            lo = c;
+            break;
+          default:
+            break;
+        }
+        prunes_.push_back({field, false, lo, hi, {}, {}});
+        continue;
+      }
+      if (e->kind == BoundKind::kCall && e->children.size() == 2 &&
+          (e->function->name == "isipv4insubnet" || e->function->name == "isipinsubnet") &&
+          e->children[0]->kind == BoundKind::kSlot &&
+          e->children[1]->kind == BoundKind::kConstant &&
+          e->children[1]->constant.type == ValueType::kString) {
+        int field = ScanFieldOf(*plan, e->children[0]->slot);
+        auto net = IpSubnet::Parse(e->children[1]->constant.s);
+        if (field < 0 || !net ||
+            Catalog()[static_cast<size_t>(field)].kind != ValueKind::kAddress) {
+          continue;
+        }
+        IpAddress hi = net->base;
+        int host_bits = (net->base.v6 ? 128 : 32) - net->prefix_length;
+        if (!net->base.v6) {
+          hi.lo = net->base.lo | (host_bits >= 32 ? 0xffffffffULL : ((1ULL << host_bits) - 1));
+        } else {
+          if (host_bits >= 64) {
+            hi.lo = ~0ULL;
+            hi.hi = net->base.hi | (host_bits >= 128 ? ~0ULL : ((1ULL << (host_bits - 64)) - 1));
+          } else {
+            hi.lo = net->base.lo | (host_bits == 0 ? 0 : ((1ULL << host_bits) - 1));
+          }
+        }
+        prunes_.push_back({field, true, 0, 0, net->base, hi});
+      }
+    }
+  }
   for (const storage::GroupSnapshot* g : groups) {
     for (const auto& seg : g->segments) {
       if (seg->entry.max_timestamp_ms < start_ms || seg->entry.min_timestamp_ms > end_ms) {
@@ -200,6 +299,10 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
       warnings_.push_back("skipped " + m.segment->path + ": " + reader.status().message());
       return true;
     }
+    if (CanSkip(**reader)) {
+      if (stats_) ++stats_->segments_skipped;
+      return true;
+    }
     if (stats_) ++stats_->segments_read;
     for (size_t blk = 0; blk < (*reader)->num_blocks(); ++blk) {
       Status st = (*reader)->ReadBlock(req, blk, &block);
@@ -218,6 +321,25 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
     emit();
   }
   return true;
+}
+
+bool StoreSource::CanSkip(const storage::SegmentReader& reader) const {
+  const storage::SegmentFooter& f = reader.footer();
+  if (f.format.empty()) return false;  // raw events: fields may come from JSON
+  for (const Prune& p : prunes_) {
+    if (f.ColumnIndex(static_cast<uint16_t>(p.field_id)) < 0) continue;
+    storage::ColumnStats st = f.Stats(static_cast<uint16_t>(p.field_id));
+    if (st.nulls >= f.rows) return true;  // every value missing: no comparison holds
+    if (!st.has_range) continue;
+    if (p.address) {
+      // Ranges of one family only; mixed families are not compared.
+      if (st.min_addr.v6 != p.alo.v6 || st.max_addr.v6 != p.alo.v6) continue;
+      if (st.max_addr < p.alo || p.ahi < st.min_addr) return true;
+    } else if (st.max < p.lo || st.min > p.hi) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "query/executor.h"
+#include "storage/segment_reader.h"
 #include "storage/snapshot.h"
 
 namespace flowlens::query {
@@ -26,9 +27,13 @@ struct StoreScanStats {
 class StoreSource : public ScanSource {
  public:
   // `groups` are the snapshot's groups to read; `account_id` makes @log.
+  // The plan's leading filters on typed flow-log fields (comparisons with a
+  // number, address equality, isIpv4InSubnet/isIpInSubnet with a constant
+  // CIDR, joined by `and`) let whole segments go unread when their column
+  // statistics show no row can match.
   StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
               std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms, int64_t end_ms,
-              std::string account_id, StoreScanStats* stats);
+              std::string account_id, StoreScanStats* stats, const Plan* plan = nullptr);
 
   Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms, int64_t end_ms,
                     ScanCounters* counters, const std::function<void(Batch&)>& sink) override;
@@ -39,6 +44,16 @@ class StoreSource : public ScanSource {
     const storage::GroupSnapshot* group;
     const storage::SegmentFile* segment;  // nullptr: the unflushed events
   };
+  // A range a stored column must reach for a row to pass the filters.
+  struct Prune {
+    int field_id;
+    bool address;
+    int64_t lo, hi;
+    IpAddress alo, ahi;
+  };
+  bool CanSkip(const storage::SegmentReader& reader) const;
+
+  std::vector<Prune> prunes_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;
   std::vector<Morsel> morsels_;
   std::atomic<size_t> next_{0};

@@ -36,8 +36,17 @@ filter isIpv4InSubnet(srcAddr, "10.0.0.0/16") and not isIpv4InSubnet(dstAddr, "1
 stats count_distinct(dstPort) as ports by srcAddr, dstAddr | filter ports > 100 | sort ports desc
 fields @timestamp, srcAddr, dstAddr, bytes, @logStream | filter bytes > 100000 | sort @timestamp desc, srcAddr | limit 50
 parse @message "* * * * *" as v, acct, eni, src, rest | stats count(*) by eni | sort eni | limit 20
+filter dstPort = 3389 and srcPort > 1024 | stats count(*) by srcAddr
+filter isIpv4InSubnet(srcAddr, "10.0.1.0/24") and action = "REJECT" | stats count(*)
+filter srcAddr = "10.0.1.10" | stats sum(bytes)
+filter bytes >= 1000000 and packets < 100000 | stats count(*)
 Q
 ok "store and file give the same rows"
+
+# Segments whose column statistics rule out the filter are not read.
+out=$("$bin" query --data-dir "$data" -g /vpc/day --explain -o csv 'filter bytes > 1000000000000 | stats count(*) as n' 2>&1)
+grep -q "0 segment(s) read" <<<"$out" || fail "no segment skipped by statistics: $out"
+ok "segments skipped by column statistics"
 
 # S3 objects: header lines, gzip, the AWS key layout.
 "$bin" ingest --data-dir "$data" -g /vpc/s3 "$work/bucket" >/dev/null
