@@ -182,6 +182,15 @@ const FieldInfo* FindField(std::string_view name) {
   return nullptr;
 }
 
+const FieldInfo* FindFieldByQueryName(std::string_view name) {
+  if (name == "startTime") name = "start";
+  if (name == "endTime") name = "end";
+  for (const FieldInfo& f : kCatalog) {
+    if (f.insights_name == name) return &f;
+  }
+  return nullptr;
+}
+
 std::vector<std::string_view> CloseFieldNames(std::string_view name, size_t max_results) {
   std::vector<std::pair<size_t, std::string_view>> scored;
   for (const FieldInfo& f : kCatalog) {

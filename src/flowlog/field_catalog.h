@@ -48,6 +48,10 @@ std::span<const FieldInfo> Catalog();
 // Looks a field up by its format name; nullptr if there is none.
 const FieldInfo* FindField(std::string_view name);
 
+// Looks a field up by the name queries use (srcAddr, logStatus, ...); the
+// discoverable-fields names startTime and endTime also find start and end.
+const FieldInfo* FindFieldByQueryName(std::string_view name);
+
 // The names of catalog fields closest to `name` (edit distance), best first,
 // for "did you mean" messages.
 std::vector<std::string_view> CloseFieldNames(std::string_view name, size_t max_results = 3);

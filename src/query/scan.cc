@@ -130,15 +130,6 @@ struct Binding {
   std::string name;
 };
 
-const FieldInfo* FlowFieldByQueryName(std::string_view name) {
-  if (name == "startTime") name = "start";
-  if (name == "endTime") name = "end";
-  for (const FieldInfo& f : Catalog()) {
-    if (f.insights_name == name) return &f;
-  }
-  return nullptr;
-}
-
 // Turns a typed column of `rows` rows into a mixed one.
 void ToMixed(Column* c, size_t rows) {
   std::vector<Value> values;
@@ -173,7 +164,7 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
       b.source = FieldSource::kLogStream;
     else if (name == "@log")
       b.source = FieldSource::kLog;
-    else if (const FieldInfo* f = FlowFieldByQueryName(name);
+    else if (const FieldInfo* f = FindFieldByQueryName(name);
              f && layout.Has(static_cast<int>(f->id))) {
       b.source = FieldSource::kFlow;
       b.flow_pos = layout.PositionOf(static_cast<int>(f->id));

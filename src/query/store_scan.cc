@@ -10,15 +10,6 @@
 namespace flowlens::query {
 namespace {
 
-const FieldInfo* FlowFieldByQueryName(std::string_view name) {
-  if (name == "startTime") name = "start";
-  if (name == "endTime") name = "end";
-  for (const FieldInfo& f : Catalog()) {
-    if (f.insights_name == name) return &f;
-  }
-  return nullptr;
-}
-
 enum class Src : uint8_t { kMessage, kTimestamp, kIngestion, kLogStream, kLog, kFlow, kJson };
 
 struct Binding {
@@ -118,7 +109,7 @@ namespace {
 int ScanFieldOf(const Plan& plan, int slot) {
   for (const auto& [name, s] : plan.scan.input_fields) {
     if (s == slot) {
-      const FieldInfo* f = FlowFieldByQueryName(name);
+      const FieldInfo* f = FindFieldByQueryName(name);
       return f ? static_cast<int>(f->id) : -1;
     }
   }
@@ -253,7 +244,7 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
       b.src = Src::kLogStream, req.log_stream = true;
     else if (name == "@log")
       b.src = Src::kLog;
-    else if (const FieldInfo* f = FlowFieldByQueryName(name);
+    else if (const FieldInfo* f = FindFieldByQueryName(name);
              f && layout.Has(static_cast<int>(f->id))) {
       b.src = Src::kFlow;
       b.field_index = static_cast<int>(req.fields.size());
