@@ -155,8 +155,9 @@ int RunQuery(const QueryArgs& a) {
   std::atomic<bool> done{false};
   std::thread progress([&] {
     ProgressBar bar("MB", 1e6);
+    // Wakes every 10 ms so a short query does not wait for it; draws when due.
     while (!done) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
       if (total_bytes) bar.Update(std::min<uint64_t>(counters.bytes, total_bytes), total_bytes);
     }
     bar.Finish();
