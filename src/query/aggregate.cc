@@ -219,16 +219,11 @@ void GroupTable::Add(const Batch& batch) {
   for (size_t r = 0; r < n; ++r) {
     key.clear();
     for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key);
-    auto it = index_.find(key);
-    uint32_t g;
-    if (it == index_.end()) {
-      g = static_cast<uint32_t>(keys_.size());
-      auto ins = index_.emplace(key, g);
-      keys_.push_back(&ins.first->first);
-      for (auto& s : states_) s.emplace_back();
-      bytes_ += key.size() + 64 + 96 * states_.size();
-    } else {
-      g = it->second;
+    bool inserted;
+    uint32_t g = index_.FindOrInsert(key, &inserted);
+    if (inserted) {
+      for (auto& st : states_) st.emplace_back();
+      bytes_ += key.size() + 24 + 96 * states_.size();
     }
     groups[r] = g;
   }
@@ -342,17 +337,11 @@ void GroupTable::MergeState(AggregateState& into, AggregateState&& from, const A
 }
 
 void GroupTable::Merge(GroupTable&& other) {
-  for (size_t g = 0; g < other.keys_.size(); ++g) {
-    const std::string& key = *other.keys_[g];
-    auto it = index_.find(key);
-    uint32_t mine;
-    if (it == index_.end()) {
-      mine = static_cast<uint32_t>(keys_.size());
-      auto ins = index_.emplace(key, mine);
-      keys_.push_back(&ins.first->first);
+  for (size_t g = 0; g < other.index_.size(); ++g) {
+    bool inserted;
+    uint32_t mine = index_.FindOrInsert(other.index_.key(static_cast<uint32_t>(g)), &inserted);
+    if (inserted) {
       for (auto& s : states_) s.emplace_back();
-    } else {
-      mine = it->second;
     }
     for (size_t a = 0; a < states_.size(); ++a) {
       MergeState(states_[a][mine], std::move(other.states_[a][g]), stage_.aggregates[a]);
@@ -399,13 +388,13 @@ Value GroupTable::Final(const AggregateState& s, const AggSpec& spec) const {
 Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys) {
   Batch out;
   out.columns.resize(slot_count);
-  bool empty_global = keys_.empty() && stage_.group_exprs.empty();
-  size_t groups = empty_global ? 1 : keys_.size();
+  bool empty_global = index_.size() == 0 && stage_.group_exprs.empty();
+  size_t groups = empty_global ? 1 : index_.size();
   // Order groups by their keys (natural order of each key in turn).
   std::vector<std::vector<Value>> key_values(groups);
-  for (size_t g = 0; g < keys_.size(); ++g) {
+  for (size_t g = 0; g < index_.size(); ++g) {
     size_t pos = 0;
-    std::string_view k = *keys_[g];
+    std::string_view k = index_.key(static_cast<uint32_t>(g));
     for (size_t i = 0; i < stage_.group_exprs.size(); ++i)
       key_values[g].push_back(DecodeKey(k, &pos));
   }

@@ -18,6 +18,7 @@
 
 #include "query/column.h"
 #include "query/evaluator.h"
+#include "query/key_index.h"
 #include "query/plan.h"
 
 namespace flowlens::query {
@@ -68,7 +69,7 @@ class GroupTable {
   // rows in ascending order of the group keys (or in no particular order when
   // `order_by_keys` is false, because a sort follows).
   Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true);
-  size_t group_count() const { return keys_.size(); }
+  size_t group_count() const { return index_.size(); }
   size_t approximate_bytes() const { return bytes_; }
 
  private:
@@ -79,8 +80,7 @@ class GroupTable {
   const Stage& stage_;
   EvalState* state_;
   int timestamp_slot_;
-  std::unordered_map<std::string, uint32_t> index_;
-  std::vector<const std::string*> keys_;             // by group
+  KeyIndex index_;                                   // key bytes -> group
   std::vector<std::vector<AggregateState>> states_;  // [aggregate][group]
   size_t bytes_ = 0;
 };

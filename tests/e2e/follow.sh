@@ -14,14 +14,16 @@ head -5000 "$work/all.log" > "$work/live.log"
 mkdir -p "$work/drop"
 "$bin" ingest --data-dir "$work/data" -g /live --follow "$work/live.log" > "$work/out" 2>&1 &
 pid=$!
-wait_for() {  # wait until the follower reports $1 records stored while following
-  for _ in $(seq 1 100); do
-    grep -q "^$1 records stored while following" "$work/out" && return 0
+wait_text() {  # wait (a minute at most) until the follower's output has a line matching $1
+  for _ in $(seq 1 600); do
+    grep -q "$1" "$work/out" && return 0
     sleep 0.1
   done
-  fail "follower never reached $1: $(cat "$work/out")"
+  fail "follower never printed '$1': $(cat "$work/out")"
 }
-sleep 1
+wait_for() { wait_text "^$1 records stored while following"; }
+# Append only once the first pass is over and following has begun.
+wait_text "^following"
 sed -n 5001,12000p "$work/all.log" >> "$work/live.log"
 wait_for 7000
 line=$(sed -n 12001p "$work/all.log")
@@ -42,7 +44,7 @@ echo "ok a followed file"
 # A followed directory: .gz objects that appear are stored once.
 "$bin" ingest --data-dir "$work/data2" -g /s3 --follow "$work/drop" > "$work/out" 2>&1 &
 pid=$!
-sleep 0.5
+wait_text "^following"
 first=$(find "$work/objs" -name '*.gz' | sort | head -1)
 cp "$first" "$work/drop/"
 want=$(zcat "$first" | tail -n +2 | wc -l)
