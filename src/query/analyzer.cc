@@ -67,12 +67,6 @@ class Analyzer {
   const std::unordered_set<std::string>* stats_aliases_ = nullptr;
 };
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 BoundExprPtr MakeConstant(Value v) {
   auto b = std::make_unique<BoundExpr>();
   b->kind = BoundKind::kConstant;

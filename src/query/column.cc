@@ -44,14 +44,13 @@ void CompactVector(std::vector<T>& v, const std::vector<uint8_t>& keep) {
 }
 }  // namespace
 
-void Column::Compact(const std::vector<uint8_t>& keep, size_t new_size) {
+void Column::Compact(const std::vector<uint8_t>& keep) {
   CompactVector(ints, keep);
   CompactVector(doubles, keep);
   CompactVector(strings, keep);
   CompactVector(addrs, keep);
   CompactVector(values, keep);
   CompactVector(valid, keep);
-  (void)new_size;
 }
 
 void Column::Clear() {
@@ -62,7 +61,7 @@ void Batch::Compact(const std::vector<uint8_t>& keep) {
   size_t n = 0;
   for (size_t i = 0; i < size; ++i) n += keep[i] != 0;
   if (n == size) return;
-  for (Column& c : columns) c.Compact(keep, n);
+  for (Column& c : columns) c.Compact(keep);
   CompactVector(source_ids, keep);
   CompactVector(row_ids, keep);
   size = n;
@@ -100,7 +99,6 @@ void ColumnBuilder::ToMixed() {
 void ColumnBuilder::AppendNull() {
   if (!started_) {
     ++size_;
-    ++nulls_;
     return;
   }
   switch (col_.kind) {
@@ -202,7 +200,7 @@ Column ColumnBuilder::Finish() {
   Column out = std::move(col_);
   col_ = Column();
   started_ = false;
-  size_ = nulls_ = 0;
+  size_ = 0;
   return out;
 }
 

@@ -50,8 +50,7 @@ struct Column {
   bool IsValid(size_t row) const { return valid.empty() || valid[row]; }
   Value Get(size_t row) const;
   // Keeps rows whose `keep` flag is set, in order.
-  void Compact(const std::vector<uint8_t>& keep, size_t new_size);
-  // Appends row `row` of `src` (same kind required unless this is mixed).
+  void Compact(const std::vector<uint8_t>& keep);
   void Clear();
 
   static Column Null() { return Column(); }
@@ -77,7 +76,6 @@ class ColumnBuilder {
   void ToMixed();
   Column col_;
   size_t size_ = 0;
-  size_t nulls_ = 0;
   size_t expected_ = 0;
   bool started_ = false;
 };

@@ -157,8 +157,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   ASSIGN_OR_RETURN(std::unique_ptr<ScanSource> source, make_source(plan));
   ScanCounters local_counters;
   ScanCounters& counters = options.counters ? *options.counters : local_counters;
-  std::mutex reader_mu;
-  Status reader_status;
+  std::mutex source_mu;
+  Status source_status;
   int threads = options.threads > 0
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -207,8 +207,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
             }
           });
       if (!more.ok()) {
-        std::lock_guard<std::mutex> lock(reader_mu);
-        reader_status = more.status();
+        std::lock_guard<std::mutex> lock(source_mu);
+        source_status = more.status();
         failed = true;
         return;
       }
@@ -221,7 +221,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     worker(0);
     for (auto& t : pool) t.join();
   }
-  if (!reader_status.ok()) return reader_status;
+  if (!source_status.ok()) return source_status;
   for (auto& o : outputs) {
     if (!o.status.ok()) return o.status;
   }

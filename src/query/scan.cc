@@ -259,21 +259,10 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     if (flow && start_pos >= 0 && rec.present(start_pos)) ts = rec.int_at(start_pos) * 1000;
     if (ts < start_ms || ts > end_ms) continue;
 
-    const JsonNode* json = nullptr;
-    std::fill(json_values.begin(), json_values.end(), Value::Null());
-    if (!flow && !json_fields.empty() && line[0] == '{') {
-      json = ParseJson(line, batch.arena.get());
-      if (json && json->type == JsonType::kObject) {
-        FlattenJson(
-            json, 200,
-            [&](std::string_view name, const Value& v) {
-              auto it = json_fields.find(name);
-              if (it != json_fields.end() && json_values[it->second].is_null()) {
-                json_values[it->second] = v;
-              }
-            },
-            batch.arena.get());
-      }
+    if (flow || json_fields.empty()) {
+      std::fill(json_values.begin(), json_values.end(), Value::Null());
+    } else {
+      DiscoverJsonFields(line, json_fields, &json_values, batch.arena.get());
     }
     if (any_json_only) {
       for (size_t i = 0; i < binds.size(); ++i) {
@@ -346,6 +335,22 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   counters->records += records;
   counters->bytes += data.size();
   counters->non_flow_lines += non_flow;
+}
+
+void DiscoverJsonFields(std::string_view message,
+                        const std::unordered_map<std::string_view, size_t>& wanted,
+                        std::vector<Value>* values, Arena* arena) {
+  std::fill(values->begin(), values->end(), Value::Null());
+  if (message.empty() || message[0] != '{') return;
+  const JsonNode* json = ParseJson(message, arena);
+  if (!json || json->type != JsonType::kObject) return;
+  FlattenJson(
+      json, 200,
+      [&](std::string_view name, const Value& v) {
+        auto it = wanted.find(name);
+        if (it != wanted.end() && (*values)[it->second].is_null()) (*values)[it->second] = v;
+      },
+      arena);
 }
 
 namespace {

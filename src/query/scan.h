@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -92,6 +93,14 @@ class ScanProjection {
   size_t slot_count_;
   ScanRequest request_;
 };
+
+// Logs Insights discovery of the fields of a JSON event: when `message` is a
+// JSON object, sets values[i] for every leaf whose flattened name maps to i in
+// `wanted` (first occurrence wins; at most 200 fields, as AWS). `values` must
+// be sized for the indexes and is cleared first. Strings point into `arena`.
+void DiscoverJsonFields(std::string_view message,
+                        const std::unordered_map<std::string_view, size_t>& wanted,
+                        std::vector<Value>* values, Arena* arena);
 
 // @ptr of a row: an opaque token that names the input and the line.
 std::string MakePointer(uint32_t source_id, uint64_t row_id);

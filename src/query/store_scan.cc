@@ -79,20 +79,7 @@ void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t
   // JSON events: discovered fields, as a file scan finds them.
   std::vector<Value> found(json_builders.size());
   for (size_t r = 0; r < block.size; ++r) {
-    std::fill(found.begin(), found.end(), Value::Null());
-    std::string_view m = block.messages[r];
-    if (!m.empty() && m[0] == '{') {
-      const JsonNode* j = ParseJson(m, b.arena.get());
-      if (j && j->type == JsonType::kObject) {
-        FlattenJson(
-            j, 200,
-            [&](std::string_view name, const Value& v) {
-              auto it = json_slots.find(name);
-              if (it != json_slots.end() && found[it->second].is_null()) found[it->second] = v;
-            },
-            b.arena.get());
-      }
-    }
+    DiscoverJsonFields(block.messages[r], json_slots, &found, b.arena.get());
     for (size_t k = 0; k < found.size(); ++k) json_builders[k].Append(found[k]);
   }
   size_t k = 0;
@@ -258,17 +245,18 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
   }
   req.timestamp = true;  // for the time range
   const std::string log_name = account_id_ + ":" + m.group->info.name;
-  const uint32_t source_id = static_cast<uint32_t>(i);
-  (void)source_id;
   // @ptr must find the event again: it carries group and segment ids.
-  uint32_t pointer_source =
-      static_cast<uint32_t>((m.group->info.id << 20) | (m.segment ? m.segment->entry.id : 0));
+  // @ptr must find the event again: source = group id, row = segment id in
+  // the top 24 bits above the row's 40.
+  const uint32_t pointer_source = static_cast<uint32_t>(m.group->info.id);
+  const uint64_t segment_bits = (m.segment ? m.segment->entry.id : 0) << 40;
 
   storage::RowBlock block;
   Batch batch;
   auto emit = [&]() -> void {
     counters->records += block.size;
     for (const std::string_view s : block.messages) counters->bytes += s.size() + 1;
+    for (uint64_t& row : block.row_ids) row |= segment_bits;
     ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
     // The time range, inclusive, on @timestamp.
     std::vector<uint8_t> keep(batch.size, 1);
@@ -334,15 +322,17 @@ bool StoreSource::CanSkip(const storage::SegmentReader& reader) const {
 }
 
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {
-  return MakePointer(static_cast<uint32_t>((group_id << 20) | segment_id), row);
+  return MakePointer(static_cast<uint32_t>(group_id), (segment_id << 40) | row);
 }
 
 bool ParseStorePointer(std::string_view ptr, uint64_t* group_id, uint64_t* segment_id,
                        uint64_t* row) {
   uint32_t source;
-  if (!ParsePointer(ptr, &source, row)) return false;
-  *group_id = source >> 20;
-  *segment_id = source & ((1u << 20) - 1);
+  uint64_t packed;
+  if (!ParsePointer(ptr, &source, &packed)) return false;
+  *group_id = source;
+  *segment_id = packed >> 40;
+  *row = packed & ((uint64_t{1} << 40) - 1);
   return true;
 }
 

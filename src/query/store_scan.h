@@ -63,8 +63,8 @@ class StoreSource : public ScanSource {
   std::vector<std::string> warnings_;
 };
 
-// Encodes and decodes @ptr for stored events: group id, segment id (0 for
-// unflushed events) and row.
+// Encodes and decodes @ptr for stored events: group id (32 bits), segment id
+// (0 for unflushed events; 24 bits) and row within it (40 bits).
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row);
 bool ParseStorePointer(std::string_view ptr, uint64_t* group_id, uint64_t* segment_id,
                        uint64_t* row);

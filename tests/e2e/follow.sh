@@ -45,7 +45,7 @@ echo "ok a followed file"
 "$bin" ingest --data-dir "$work/data2" -g /s3 --follow "$work/drop" > "$work/out" 2>&1 &
 pid=$!
 wait_text "^following"
-first=$(find "$work/objs" -name '*.gz' | sort | head -1)
+first=$(find "$work/objs" -name '*.gz' | sort | sed -n 1p)
 cp "$first" "$work/drop/"
 want=$(zcat "$first" | tail -n +2 | wc -l)
 wait_for "$want"

@@ -51,7 +51,7 @@ diff -r "$T/s3" "$T/s3b" >/dev/null || fail "s3 reruns differ"
 # A custom format: its header line, and version = the highest field version.
 "$BIN" generate --records 20000 --seed 3 --s3 --format '${srcaddr} ${dstaddr} ${pkt-srcaddr} ${bytes} ${flow-direction}' \
   --start 2026-12-31T22:00:00Z -o "$T/custom" >/dev/null || fail "custom s3 run failed"
-FIRST=$(cd "$T/custom" && find . -type f | sort | head -1)
+FIRST=$(cd "$T/custom" && find . -type f | sort | sed -n 1p)
 [ "$(zcat "$T/custom/$FIRST" | head -1)" = "srcaddr dstaddr pkt-srcaddr bytes flow-direction" ] ||
   fail "custom header: $(zcat "$T/custom/$FIRST" | head -1)"
 (cd "$T/custom" && find . -type f | grep -q 'AWSLogs/123456789012/vpcflowlogs/us-east-1/2027/01/01/') ||

@@ -72,7 +72,7 @@ if "$bin" ingest --data-dir "$data" -g /bad2 --strict "$work/bad.log" 2>"$work/e
 grep -q "bad.log:2" "$work/err" || fail "--strict message: $(cat "$work/err")"
 ok "bad lines rejected with file and line"
 
-head -c 1000 "$(find "$work/bucket" -name '*.gz' | head -1)" > "$work/broken.log.gz"
+head -c 1000 "$(find "$work/bucket" -name '*.gz' | sort | sed -n 1p)" > "$work/broken.log.gz"
 if "$bin" ingest --data-dir "$data" -g /broken "$work/broken.log.gz" 2>"$work/err"; then fail "broken gzip accepted"; fi
 grep -q "broken.log.gz" "$work/err" || fail "broken gzip message: $(cat "$work/err")"
 ok "a broken gzip is a clear error"
@@ -87,7 +87,7 @@ grep -q "no problems" <<<"$out" || fail "check: $out"
 ok "groups, streams, check"
 
 # A corrupt segment: check names it, queries skip it with a warning.
-seg=$(find "$data" -name '*.seg' -size +20k | sort | head -1)
+seg=$(find "$data" -name '*.seg' -size +20k | sort | sed -n 1p)
 [ -n "$seg" ] || fail "no segment file found in $data"
 python3 - "$seg" <<'PY'
 import sys
