@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "flowlog/record.h"
+#include "ingest/bulk_loader.h"
 #include "storage/write_batch.h"
 
 namespace flowlens::ingest {
@@ -26,46 +27,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// Reads a whole file (gzip or plain; "-" is standard input).
-Result<std::string> ReadAll(const std::string& path) {
-  gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
-  if (!f) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
-  gzbuffer(f, 1 << 20);
-  std::string data;
-  char buf[1 << 16];
-  while (true) {
-    int n = gzread(f, buf, sizeof(buf));
-    if (n < 0) {
-      int err = 0;
-      std::string msg = gzerror(f, &err);
-      gzclose(f);
-      return Status::InvalidArgument(path + ": cannot read: " + msg +
-                                     " (a broken or truncated gzip file?)");
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  // A gzip stream cut short reads as a normal end; zlib says so afterwards.
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  if (err != Z_OK && err != Z_STREAM_END) {
-    std::string m = msg ? msg : "unknown error";
-    gzclose(f);
-    return Status::InvalidArgument(path + ": cannot read: " + m +
-                                   " (a broken or truncated gzip file?)");
-  }
-  gzclose(f);
-  return data;
-}
-
-std::string ContentHash(std::string_view data) {
-  // std::hash of a string_view is a 64-bit MurmurHash in libstdc++: fast and
-  // stable across runs of the same build.
-  char buf[32];
-  snprintf(buf, sizeof(buf), "h64:%016zx:%zu", std::hash<std::string_view>{}(data), data.size());
-  return buf;
 }
 
 struct Pending {
@@ -211,6 +172,36 @@ Status IngestText(storage::Store& store, const IngestOptions& options, const Lay
 
 }  // namespace
 
+namespace {
+
+// Stores one whole object with the bulk loader: its header line (if any)
+// gives the layout. `key` null: no ingested mark (standard input).
+Status LoadFile(storage::Store& store, const IngestOptions& options, const std::string& path,
+                const storage::ObjectKey* key, IngestReport* report) {
+  ObjectReader reader;
+  RETURN_IF_ERROR(reader.Open(path));
+  std::string first;
+  ASSIGN_OR_RETURN(bool any, reader.Next(&first));
+  (void)any;
+  std::string_view text = first;
+  size_t line_no = 1;
+  ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
+  RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
+  std::string rest(text);
+  first.clear();
+  RETURN_IF_ERROR(LoadObject(store, options, layout, &reader, std::move(rest),
+                             path == "-" ? "stdin" : path, line_no, key, report));
+  report->bytes_read += reader.bytes_read();
+  return Status::Ok();
+}
+
+Result<storage::ObjectKey> KeyOf(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string hash, HashFile(path));
+  return storage::ObjectKey{fs::absolute(path).lexically_normal().string(), std::move(hash)};
+}
+
+}  // namespace
+
 Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::string>& paths,
                                  const IngestOptions& options) {
   ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
@@ -222,27 +213,22 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
   }
   uint64_t compressed_done = 0;
   for (const std::string& path : files) {
-    ASSIGN_OR_RETURN(std::string data, ReadAll(path));
-    storage::ObjectKey key{path == "-" ? "stdin" : fs::absolute(path).lexically_normal().string(),
-                           ContentHash(data)};
     ++report.files;
-    if (path != "-" && !path.ends_with(".gz")) report.plain_offsets[path] = data.size();
-    if (path != "-" && store.IsIngested(key)) {
+    if (path == "-") {
+      RETURN_IF_ERROR(LoadFile(store, options, path, nullptr, &report));
+      continue;
+    }
+    ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
+    struct stat st;
+    uint64_t size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    if (!path.ends_with(".gz")) report.plain_offsets[path] = size;
+    if (store.IsIngested(key)) {
       ++report.files_skipped;
       report.skipped.push_back(path);
       continue;
     }
-    std::string_view text = data;
-    size_t line_no = 1;
-    ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
-    RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
-    RETURN_IF_ERROR(IngestText(store, options, layout, text, path == "-" ? "stdin" : path, line_no,
-                               path == "-" ? nullptr : &key, &report));
-    report.bytes_read += data.size();
-    struct stat st;
-    if (path != "-" && ::stat(path.c_str(), &st) == 0) {
-      compressed_done += static_cast<uint64_t>(st.st_size);
-    }
+    RETURN_IF_ERROR(LoadFile(store, options, path, &key, &report));
+    compressed_done += size;
     if (options.progress) options.progress(compressed_done, total_bytes);
   }
   RETURN_IF_ERROR(store.Flush());
@@ -288,14 +274,9 @@ Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
       if (path == "-") return Status::InvalidArgument("--follow needs files or directories, not -");
       if (path.ends_with(".gz")) {
         // Compressed objects arrive whole: ingest each new one once.
-        ASSIGN_OR_RETURN(std::string data, ReadAll(path));
-        storage::ObjectKey key{fs::absolute(path).lexically_normal().string(), ContentHash(data)};
+        ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
         if (store.IsIngested(key)) continue;
-        std::string_view text = data;
-        size_t line_no = 1;
-        ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
-        RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
-        RETURN_IF_ERROR(IngestText(store, options, layout, text, path, line_no, &key, &report));
+        RETURN_IF_ERROR(LoadFile(store, options, path, &key, &report));
         any = true;
         continue;
       }

@@ -3,6 +3,11 @@
 // layouts (AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/*.log.gz)
 // with the format taken from each object's header line.
 //
+// Whole objects (IngestPaths, and .gz objects while following) go through the
+// bulk loader (bulk_loader.h): parsed once on all cores, written straight to
+// segments, committed atomically with their ingested mark; lines appended to
+// followed plain files go through the write-ahead log.
+//
 // Each record becomes an event of the stream `<interface-id>-all` (the name
 // the flow-log service gives streams in CloudWatch Logs) with @timestamp =
 // start x 1000, as CloudWatch Logs sets it for flow logs. A line that is not a
@@ -37,6 +42,7 @@ struct IngestOptions {
   std::optional<Layout> format;  // for files without a header line; default: AWS default
   bool strict = false;           // stop at the first rejected line
   size_t errors_to_keep = 5;
+  int threads = 0;  // parsing threads of a bulk load; 0: one per core (at most 8)
   // Called now and then with (bytes read so far, total bytes of the inputs).
   std::function<void(uint64_t, uint64_t)> progress;
 };

@@ -16,6 +16,9 @@ using format::IntReference;
 
 // Rows checked before deciding that a segment holds flow records.
 constexpr size_t kSampleRows = 256;
+// Columns every segment has before the layout's: @timestamp, @ingestionTime,
+// stream, raw message.
+constexpr size_t kSystemColumns = 4;
 
 ColumnKind KindOf(ValueKind k) {
   switch (k) {
@@ -31,7 +34,7 @@ ColumnKind KindOf(ValueKind k) {
   return ColumnKind::kInt;
 }
 
-ColumnStats IntStats(const std::vector<int64_t>& v, const uint8_t* valid) {
+ColumnStats IntStats(std::span<const int64_t> v, const uint8_t* valid) {
   ColumnStats s;
   for (size_t i = 0; i < v.size(); ++i) {
     if (valid != nullptr && !valid[i]) {
@@ -48,10 +51,10 @@ ColumnStats IntStats(const std::vector<int64_t>& v, const uint8_t* valid) {
   return s;
 }
 
-ColumnStats AddressStats(const std::vector<IpAddress>& v, const uint8_t* valid) {
+ColumnStats AddressStats(std::span<const IpAddress> v, const uint8_t* valid) {
   ColumnStats s;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!valid[i]) {
+    if (valid != nullptr && !valid[i]) {
       ++s.nulls;
       continue;
     }
@@ -65,41 +68,150 @@ ColumnStats AddressStats(const std::vector<IpAddress>& v, const uint8_t* valid) 
   return s;
 }
 
-// Writes chunks of one segment and collects their metadata.
-class ChunkSink {
- public:
-  ChunkSink(WritableFile* file, int level) : file_(file), level_(level) {}
-  Status Put(std::string_view payload, ColumnStats stats, RowGroupMeta* rg) {
-    std::string stored = CompressChunk(payload, level_);
-    ChunkMeta m;
-    m.offset = file_->size();
-    m.length = static_cast<uint32_t>(stored.size());
-    m.crc = crc32c::Mask(crc32c::Value(stored));
-    m.stats = stats;
-    RETURN_IF_ERROR(file_->Append(stored));
-    rg->chunks.push_back(m);
-    return Status::Ok();
+// `v` minus `start` × scale where start is present, into *out.
+void Residuals(std::span<const int64_t> v, const FieldColumn& start, int64_t scale,
+               std::vector<int64_t>* out) {
+  out->resize(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    (*out)[i] = v[i] - (start.IsValid(i) ? start.ints[i] * scale : 0);
   }
-
- private:
-  WritableFile* file_;
-  int level_;
-};
-
-// Residuals of `v` against a reference column (start), where that is present.
-std::vector<int64_t> Residuals(const std::vector<int64_t>& v, const FieldColumn& start,
-                               int64_t scale) {
-  std::vector<int64_t> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i)
-    out[i] = v[i] - (start.valid[i] ? start.ints[i] * scale : 0);
-  return out;
 }
 
 }  // namespace
 
+SegmentEncoder::SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t group_id,
+                               const Layout* layout, std::vector<std::string> streams,
+                               int zstd_level)
+    : file_(file), layout_(layout), level_(zstd_level) {
+  start_pos_ = layout ? layout->PositionOf(fields::kStart) : -1;
+  footer_.segment_id = segment_id;
+  footer_.group_id = group_id;
+  footer_.streams = std::move(streams);
+  footer_.format = layout ? layout->ToFormatString() : "";
+  footer_.columns.push_back({format::kColTimestamp, ColumnKind::kTime,
+                             start_pos_ >= 0 ? IntReference::kStartMs : IntReference::kNone});
+  footer_.columns.push_back({format::kColIngestionTime, ColumnKind::kTime, IntReference::kNone});
+  footer_.columns.push_back({format::kColStream, ColumnKind::kInt, IntReference::kNone});
+  footer_.columns.push_back({format::kColRawMessage, ColumnKind::kRaw, IntReference::kNone});
+  if (layout) {
+    for (size_t i = 0; i < layout->size(); ++i) {
+      const FieldInfo& f = layout->field(i);
+      IntReference ref = (static_cast<int>(f.id) == fields::kEnd && start_pos_ >= 0)
+                             ? IntReference::kStart
+                             : IntReference::kNone;
+      footer_.columns.push_back({static_cast<uint16_t>(f.id), KindOf(f.kind), ref});
+    }
+  }
+  std::string header;
+  PutFixed64(&header, format::kSegmentMagic);
+  PutFixed32(&header, format::kSegmentVersion);
+  PutFixed32(&header, 0);
+  status_ = file_->Append(header);
+}
+
+Status SegmentEncoder::Put(std::string_view payload, const ColumnStats& stats, RowGroupMeta* rg) {
+  std::string stored = CompressChunk(payload, level_);
+  ChunkMeta m;
+  m.offset = file_->size();
+  m.length = static_cast<uint32_t>(stored.size());
+  m.crc = crc32c::Mask(crc32c::Value(stored));
+  m.stats = stats;
+  RETURN_IF_ERROR(file_->Append(stored));
+  rg->chunks.push_back(m);
+  return Status::Ok();
+}
+
+Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
+  RETURN_IF_ERROR(status_);
+  const size_t n = in.timestamps.size();
+  RowGroupMeta rg;
+  rg.rows = static_cast<uint32_t>(n);
+  ColumnStats ts_stats = IntStats(in.timestamps, nullptr);
+  ColumnStats in_stats = IntStats(in.ingestion_times, nullptr);
+  if (footer_.rows == 0) {
+    footer_.min_timestamp_ms = ts_stats.min;
+    footer_.max_timestamp_ms = ts_stats.max;
+    footer_.min_ingestion_ms = in_stats.min;
+    footer_.max_ingestion_ms = in_stats.max;
+  }
+  footer_.min_timestamp_ms = std::min(footer_.min_timestamp_ms, ts_stats.min);
+  footer_.max_timestamp_ms = std::max(footer_.max_timestamp_ms, ts_stats.max);
+  footer_.min_ingestion_ms = std::min(footer_.min_ingestion_ms, in_stats.min);
+  footer_.max_ingestion_ms = std::max(footer_.max_ingestion_ms, in_stats.max);
+  footer_.rows += n;
+
+  const FieldColumn* start = start_pos_ >= 0 ? &in.fields[start_pos_] : nullptr;
+  payload_.clear();
+  if (start) {
+    Residuals(in.timestamps, *start, 1000, &scratch_);
+    EncodeIntColumn(scratch_, nullptr, &payload_);
+  } else {
+    EncodeIntColumn(in.timestamps, nullptr, &payload_);
+  }
+  RETURN_IF_ERROR(Put(payload_, ts_stats, &rg));
+  payload_.clear();
+  EncodeIntColumn(in.ingestion_times, nullptr, &payload_);
+  RETURN_IF_ERROR(Put(payload_, in_stats, &rg));
+  payload_.clear();
+  EncodeIntColumn(in.streams, nullptr, &payload_);
+  RETURN_IF_ERROR(Put(payload_, IntStats(in.streams, nullptr), &rg));
+
+  // Raw messages: a validity bitmap of the rows that keep one, then those messages.
+  payload_.clear();
+  EncodeRawColumn(in.messages, in.raw.data(), &payload_);
+  ColumnStats raw_stats;
+  raw_stats.nulls = static_cast<uint64_t>(std::count(in.raw.begin(), in.raw.end(), 0));
+  RETURN_IF_ERROR(Put(payload_, raw_stats, &rg));
+
+  for (size_t c = kSystemColumns; c < footer_.columns.size(); ++c) {
+    const FieldColumn& col = in.fields[c - kSystemColumns];
+    const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
+    payload_.clear();
+    switch (col.kind) {
+      case ValueKind::kInt:
+      case ValueKind::kTime:
+        if (footer_.columns[c].reference == IntReference::kStart) {
+          Residuals(col.ints, *start, 1, &scratch_);
+          EncodeIntColumn(scratch_, valid, &payload_);
+        } else {
+          EncodeIntColumn(col.ints, valid, &payload_);
+        }
+        RETURN_IF_ERROR(Put(payload_, IntStats(col.ints, valid), &rg));
+        break;
+      case ValueKind::kAddress:
+        EncodeAddressColumn(col.addrs, valid, &payload_);
+        RETURN_IF_ERROR(Put(payload_, AddressStats(col.addrs, valid), &rg));
+        break;
+      case ValueKind::kString: {
+        EncodeStringColumn(col.strings, valid, &payload_);
+        ColumnStats s;
+        if (valid)
+          s.nulls = static_cast<uint64_t>(std::count(col.valid.begin(), col.valid.end(), 0));
+        RETURN_IF_ERROR(Put(payload_, s, &rg));
+        break;
+      }
+    }
+  }
+  footer_.row_groups.push_back(std::move(rg));
+  return Status::Ok();
+}
+
+Result<SegmentFooter> SegmentEncoder::Finish() {
+  RETURN_IF_ERROR(status_);
+  std::string footer_bytes = EncodeFooter(footer_);
+  std::string trailer;
+  PutFixed64(&trailer, file_->size());
+  PutFixed32(&trailer, static_cast<uint32_t>(footer_bytes.size()));
+  PutFixed32(&trailer, crc32c::Mask(crc32c::Value(footer_bytes)));
+  PutFixed64(&trailer, format::kSegmentMagic);
+  RETURN_IF_ERROR(file_->Append(footer_bytes));
+  RETURN_IF_ERROR(file_->Append(trailer));
+  return footer_;
+}
+
 Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
   // By stream, then time: a stream's rows share ids and addresses, which then compress to
-  // almost nothing (13.5 -> see docs/formats/segment.md for the measurements).
+  // almost nothing (see docs/formats/segment.md for the measurements).
   std::stable_sort(in->rows.begin(), in->rows.end(), [](const SegmentRow& a, const SegmentRow& b) {
     return a.stream != b.stream ? a.stream < b.stream : a.timestamp_ms < b.timestamp_ms;
   });
@@ -111,46 +223,16 @@ Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
     for (size_t i = 0; i < sample; ++i) probe.Add(in->rows[i].message, &exact);
     if (probe.parsed() == 0) layout = nullptr;
   }
-  int start_pos = layout ? layout->PositionOf(fields::kStart) : -1;
-
-  SegmentFooter footer;
-  footer.segment_id = in->segment_id;
-  footer.group_id = in->group_id;
-  footer.rows = in->rows.size();
-  footer.streams = in->streams;
-  footer.format = layout ? layout->ToFormatString() : "";
-  footer.columns.push_back({format::kColTimestamp, ColumnKind::kTime,
-                            start_pos >= 0 ? IntReference::kStartMs : IntReference::kNone});
-  footer.columns.push_back({format::kColIngestionTime, ColumnKind::kTime, IntReference::kNone});
-  footer.columns.push_back({format::kColStream, ColumnKind::kInt, IntReference::kNone});
-  footer.columns.push_back({format::kColRawMessage, ColumnKind::kRaw, IntReference::kNone});
-  if (layout) {
-    for (size_t i = 0; i < layout->size(); ++i) {
-      const FieldInfo& f = layout->field(i);
-      IntReference ref = (static_cast<int>(f.id) == fields::kEnd && start_pos >= 0)
-                             ? IntReference::kStart
-                             : IntReference::kNone;
-      footer.columns.push_back({static_cast<uint16_t>(f.id), KindOf(f.kind), ref});
-    }
-  }
-
-  std::string header;
-  PutFixed64(&header, format::kSegmentMagic);
-  PutFixed32(&header, format::kSegmentVersion);
-  PutFixed32(&header, 0);
-  RETURN_IF_ERROR(file->Append(header));
-
-  ChunkSink sink(file, in->zstd_level);
+  SegmentEncoder encoder(file, in->segment_id, in->group_id, layout, in->streams, in->zstd_level);
   std::optional<FlowColumns> cols;
   if (layout) cols.emplace(*layout);
-  std::string payload;
+  std::vector<int64_t> ts, ingest, stream;
+  std::vector<uint8_t> raw;
+  std::vector<std::string_view> messages;
   for (size_t first = 0; first < in->rows.size(); first += format::kRowGroupRows) {
     size_t n = std::min<size_t>(format::kRowGroupRows, in->rows.size() - first);
     std::span<const SegmentRow> rows(in->rows.data() + first, n);
-    RowGroupMeta rg;
-    rg.rows = static_cast<uint32_t>(n);
-    std::vector<int64_t> ts(n), ingest(n), stream(n);
-    std::vector<uint8_t> raw(n, 1);
+    ts.resize(n), ingest.resize(n), stream.resize(n), raw.assign(n, 1), messages.resize(n);
     if (cols) cols->Clear();
     for (size_t i = 0; i < n; ++i) {
       ts[i] = rows[i].timestamp_ms;
@@ -161,75 +243,13 @@ Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
         cols->Add(rows[i].message, &exact);
         raw[i] = exact ? 0 : 1;
       }
+      messages[i] = raw[i] ? rows[i].message : std::string_view();
     }
-    ColumnStats ts_stats = IntStats(ts, nullptr);
-    ColumnStats in_stats = IntStats(ingest, nullptr);
-    if (first == 0) {
-      footer.min_timestamp_ms = ts_stats.min;
-      footer.min_ingestion_ms = in_stats.min;
-      footer.max_ingestion_ms = in_stats.max;
-    }
-    footer.max_timestamp_ms = ts_stats.max;
-    footer.min_ingestion_ms = std::min(footer.min_ingestion_ms, in_stats.min);
-    footer.max_ingestion_ms = std::max(footer.max_ingestion_ms, in_stats.max);
-
-    const FieldColumn* start = start_pos >= 0 ? &cols->columns()[start_pos] : nullptr;
-    payload.clear();
-    EncodeIntColumn(start ? Residuals(ts, *start, 1000) : ts, nullptr, &payload);
-    RETURN_IF_ERROR(sink.Put(payload, ts_stats, &rg));
-    payload.clear();
-    EncodeIntColumn(ingest, nullptr, &payload);
-    RETURN_IF_ERROR(sink.Put(payload, in_stats, &rg));
-    payload.clear();
-    EncodeIntColumn(stream, nullptr, &payload);
-    RETURN_IF_ERROR(sink.Put(payload, IntStats(stream, nullptr), &rg));
-
-    // Raw messages: a validity bitmap of the rows that keep one, then those messages.
-    payload.clear();
-    std::vector<std::string_view> messages;
-    for (size_t i = 0; i < n; ++i) messages.push_back(raw[i] ? rows[i].message : "");
-    EncodeRawColumn(messages, raw.data(), &payload);
-    ColumnStats raw_stats;
-    raw_stats.nulls = static_cast<uint64_t>(std::count(raw.begin(), raw.end(), 0));
-    RETURN_IF_ERROR(sink.Put(payload, raw_stats, &rg));
-
-    for (size_t c = 4; c < footer.columns.size(); ++c) {
-      const FieldColumn& col = cols->columns()[c - 4];
-      const uint8_t* valid = col.valid.data();
-      payload.clear();
-      switch (col.kind) {
-        case ValueKind::kInt:
-        case ValueKind::kTime: {
-          bool ref = footer.columns[c].reference == IntReference::kStart;
-          EncodeIntColumn(ref ? Residuals(col.ints, *start, 1) : col.ints, valid, &payload);
-          RETURN_IF_ERROR(sink.Put(payload, IntStats(col.ints, valid), &rg));
-          break;
-        }
-        case ValueKind::kAddress:
-          EncodeAddressColumn(col.addrs, valid, &payload);
-          RETURN_IF_ERROR(sink.Put(payload, AddressStats(col.addrs, valid), &rg));
-          break;
-        case ValueKind::kString: {
-          EncodeStringColumn(col.strings, valid, &payload);
-          ColumnStats s;
-          s.nulls = static_cast<uint64_t>(std::count(col.valid.begin(), col.valid.end(), 0));
-          RETURN_IF_ERROR(sink.Put(payload, s, &rg));
-          break;
-        }
-      }
-    }
-    footer.row_groups.push_back(std::move(rg));
+    RowGroupColumns rg{ts, ingest, stream, raw, messages, {}};
+    if (cols) rg.fields = cols->columns();
+    RETURN_IF_ERROR(encoder.AddRowGroup(rg));
   }
-
-  std::string footer_bytes = EncodeFooter(footer);
-  std::string trailer;
-  PutFixed64(&trailer, file->size());
-  PutFixed32(&trailer, static_cast<uint32_t>(footer_bytes.size()));
-  PutFixed32(&trailer, crc32c::Mask(crc32c::Value(footer_bytes)));
-  PutFixed64(&trailer, format::kSegmentMagic);
-  RETURN_IF_ERROR(file->Append(footer_bytes));
-  RETURN_IF_ERROR(file->Append(trailer));
-  return footer;
+  return encoder.Finish();
 }
 
 }  // namespace flowlens::storage

@@ -1,14 +1,19 @@
-// WriteSegment: encodes a set of events of one log group into a columnar
-// segment file (docs/formats/segment.md).
+// Segment writing (docs/formats/segment.md), in two layers:
 //
-// Rows are sorted by @timestamp (stable). When a layout is given and the
-// events parse as its flow records, every layout field becomes a typed
-// column; a row's message is stored raw only when it does not parse or does
-// not round-trip exactly (WriteRecord(ParseRecord(m)) != m), otherwise readers
-// rebuild it. Without a layout, or when a sample of the rows does not parse,
-// the segment keeps raw messages only. Columns are written in row groups of
-// format::kRowGroupRows rows, each chunk zstd-compressed and checksummed, then
-// the footer with per-chunk statistics and the trailer.
+// SegmentEncoder takes the rows of one log group as typed columns, one row
+// group (at most format::kRowGroupRows rows, already in their final order) at
+// a time, and writes the column chunks (each encoded, zstd-compressed and
+// checksummed), then the footer with per-chunk statistics and the trailer. It
+// parses nothing: both writers below hand it columns they built.
+//
+// WriteSegment is the writer for events held as text (a flush of the WAL's
+// events, a rewrite): it sorts the rows by (stream, @timestamp), parses each
+// message with the group's layout (FlowColumns) and keeps a message raw only
+// when it does not parse or does not round-trip exactly
+// (WriteRecord(ParseRecord(m)) != m); readers rebuild the others. Without a
+// layout, or when a sample of the rows does not parse, the segment keeps raw
+// messages only. The bulk loader (segment_builder.h) parses each record once
+// and feeds the encoder directly.
 //
 // The caller owns crash safety: it writes to a temporary file, syncs and
 // renames it (store_flush.cc).
@@ -21,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,9 +34,44 @@
 #include "common/status.h"
 #include "flowlog/layout.h"
 #include "storage/file_system.h"
+#include "storage/row_block.h"
 #include "storage/segment_footer.h"
 
 namespace flowlens::storage {
+
+// One row group of typed columns, in the order the rows are stored.
+struct RowGroupColumns {
+  std::span<const int64_t> timestamps;         // ms
+  std::span<const int64_t> ingestion_times;    // ms
+  std::span<const int64_t> streams;            // index into the segment's stream table
+  std::span<const uint8_t> raw;                // 1: the row keeps its raw message
+  std::span<const std::string_view> messages;  // read where raw[i]
+  // One per layout position, each of the row group's size (empty when the
+  // segment has no layout).
+  std::span<const FieldColumn> fields;
+};
+
+class SegmentEncoder {
+ public:
+  // `layout` null: raw messages only. Writes the header at once.
+  SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t group_id, const Layout* layout,
+                 std::vector<std::string> streams, int zstd_level);
+  Status AddRowGroup(const RowGroupColumns& rg);
+  // Footer and trailer; returns the footer. Does not sync.
+  Result<SegmentFooter> Finish();
+
+ private:
+  Status Put(std::string_view payload, const ColumnStats& stats, RowGroupMeta* rg);
+
+  WritableFile* file_;
+  const Layout* layout_;
+  int level_;
+  int start_pos_ = -1;  // layout position of `start`
+  SegmentFooter footer_;
+  Status status_;
+  std::string payload_;
+  std::vector<int64_t> scratch_;
+};
 
 struct SegmentRow {
   int64_t timestamp_ms = 0;

@@ -42,6 +42,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -52,6 +53,7 @@
 #include "common/status.h"
 #include "storage/file_system.h"
 #include "storage/model.h"
+#include "storage/segment_builder.h"
 #include "storage/segment_writer.h"
 #include "storage/snapshot.h"
 #include "storage/wal.h"
@@ -77,6 +79,15 @@ struct StoreOptions {
 struct LogGroupOptions {
   int retention_days = 0;  // 0: never expire
   std::string format;      // flow-log format string, empty: the default format
+};
+
+// A bulk load's new segments, what it adds to their streams, and the object
+// it came from: committed together by Store::CommitBulk.
+struct BulkLoad {
+  std::string group;
+  std::vector<std::shared_ptr<const SegmentFile>> segments;  // from WriteBulkSegment
+  std::vector<StreamLoad> streams;                           // one entry per stream
+  std::optional<ObjectKey> object;                           // marked ingested with them
 };
 
 struct RecoveryReport {
@@ -117,6 +128,7 @@ class Store {
 
   const RecoveryReport& recovery_report() const { return recovery_; }
   const std::string& dir() const { return dir_; }
+  const StoreOptions& options() const { return options_; }
 
   Status CreateLogGroup(std::string_view name, const LogGroupOptions& options = {});
   Status DeleteLogGroup(std::string_view name);
@@ -134,6 +146,19 @@ class Store {
   Status Append(const WriteBatch& batch);
 
   Status Flush();
+
+  // Bulk loading (whole files; ingest/bulk_loader.h) bypasses the WAL.
+  // WriteBulkSegment writes a builder's rows as a segment file of `group` at
+  // once (synced; any number of threads may call it at the same time); the
+  // segment stays invisible, and is removed as a leftover by the next Open,
+  // until CommitBulk lists it in a new manifest together with the streams'
+  // counters and the object's ingested mark. That commit is the same atomic
+  // manifest rename as a flush's: after a crash either all of a load is
+  // there or none of it, and an object is never stored twice. Segments not
+  // committed are removed when the last reference to them goes.
+  Result<std::shared_ptr<const SegmentFile>> WriteBulkSegment(std::string_view group,
+                                                              SegmentBuilder* builder);
+  Status CommitBulk(const BulkLoad& load);
   Result<RetentionReport> ApplyRetention(int64_t now_ms);
 
   std::shared_ptr<const StoreSnapshot> Snapshot() const;
@@ -156,6 +181,7 @@ class Store {
     std::string delete_group;
     std::string stream_group, delete_stream;
     int64_t retention_now_ms = -1;
+    const BulkLoad* bulk = nullptr;
   };
   using Groups = std::map<std::string, GroupState, std::less<>>;
 
@@ -179,6 +205,10 @@ class Store {
   Status WriteSegmentFile(uint64_t id, uint64_t group_id, const Layout* layout,
                           std::vector<std::string> streams, std::vector<SegmentRow> rows,
                           std::vector<std::shared_ptr<const SegmentFile>>* out);
+  // Writes segment `id` with `write` to a temporary file, syncs and renames it.
+  Result<std::shared_ptr<const SegmentFile>> WriteSegmentWith(
+      uint64_t id, const std::function<Result<SegmentFooter>(WritableFile*)>& write);
+  void ApplyBulk(const BulkLoad& load, GroupState* g) const;
   Result<std::vector<std::shared_ptr<const SegmentFile>>> FlushGroup(const GroupState& group,
                                                                      const CheckpointPlan& plan,
                                                                      uint64_t* next_segment_id);
@@ -187,7 +217,7 @@ class Store {
                               std::vector<std::shared_ptr<const SegmentFile>>* out);
   // Sets *renamed once the new manifest is in place (the commit point).
   Status CommitManifest(const Groups& groups, uint64_t log_number, uint64_t next_segment_id,
-                        bool* renamed);
+                        const ObjectKey* also_ingested, bool* renamed);
   Status RotateWal();
   void RemoveObsoleteWals(uint64_t below);
   void Changed();  // invalidates the cached snapshot; caller holds state_mu_

@@ -62,21 +62,14 @@ Status Store::DeleteLogStream(std::string_view group, std::string_view stream) {
   return Checkpoint(plan, &unused);
 }
 
-Status Store::WriteSegmentFile(uint64_t id, uint64_t group_id, const Layout* layout,
-                               std::vector<std::string> streams, std::vector<SegmentRow> rows,
-                               std::vector<std::shared_ptr<const SegmentFile>>* out) {
+Result<std::shared_ptr<const SegmentFile>> Store::WriteSegmentWith(
+    uint64_t id, const std::function<Result<SegmentFooter>(WritableFile*)>& write) {
   std::string path = SegmentFileName(dir_, id);
   std::string tmp = TempFileName(path);
-  SegmentInput input;
-  input.segment_id = id;
-  input.group_id = group_id;
-  input.layout = layout;
-  input.streams = std::move(streams);
-  input.rows = std::move(rows);
-  input.zstd_level = options_.zstd_level;
-  Status s = [&]() -> Status {
+  Result<std::shared_ptr<const SegmentFile>> r =
+      [&]() -> Result<std::shared_ptr<const SegmentFile>> {
     ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_->NewWritableFile(tmp));
-    ASSIGN_OR_RETURN(SegmentFooter footer, WriteSegment(&input, file.get()));
+    ASSIGN_OR_RETURN(SegmentFooter footer, write(file.get()));
     RETURN_IF_ERROR(file->Sync());
     uint64_t size = file->size();
     RETURN_IF_ERROR(file->Close());
@@ -84,11 +77,27 @@ Status Store::WriteSegmentFile(uint64_t id, uint64_t group_id, const Layout* lay
     SegmentEntry e{id, footer.rows, size, footer.min_timestamp_ms, footer.max_timestamp_ms};
     auto seg = std::make_shared<SegmentFile>(e, path, fs_);
     seg->obsolete = true;  // until the manifest that lists it is committed
-    out->push_back(std::move(seg));
-    return Status::Ok();
+    return std::shared_ptr<const SegmentFile>(std::move(seg));
   }();
-  if (!s.ok()) (void)fs_->Remove(tmp);
-  return s;
+  if (!r.ok()) (void)fs_->Remove(tmp);
+  return r;
+}
+
+Status Store::WriteSegmentFile(uint64_t id, uint64_t group_id, const Layout* layout,
+                               std::vector<std::string> streams, std::vector<SegmentRow> rows,
+                               std::vector<std::shared_ptr<const SegmentFile>>* out) {
+  SegmentInput input;
+  input.segment_id = id;
+  input.group_id = group_id;
+  input.layout = layout;
+  input.streams = std::move(streams);
+  input.rows = std::move(rows);
+  input.zstd_level = options_.zstd_level;
+  ASSIGN_OR_RETURN(auto seg, WriteSegmentWith(id, [&](WritableFile* file) {
+                     return WriteSegment(&input, file);
+                   }));
+  out->push_back(std::move(seg));
+  return Status::Ok();
 }
 
 Result<std::vector<std::shared_ptr<const SegmentFile>>> Store::FlushGroup(
@@ -163,7 +172,7 @@ Status Store::RewriteWithoutStream(const GroupState& group, const SegmentFile& s
 }
 
 Status Store::CommitManifest(const Groups& groups, uint64_t log_number, uint64_t next_segment_id,
-                             bool* renamed) {
+                             const ObjectKey* also_ingested, bool* renamed) {
   Manifest m;
   m.last_seq = last_seq_;
   m.log_number = log_number;
@@ -177,6 +186,7 @@ Status Store::CommitManifest(const Groups& groups, uint64_t log_number, uint64_t
     m.groups.push_back(std::move(mg));
   }
   for (const auto& [key, time] : ingested_) m.ingested.push_back({key, time});
+  if (also_ingested) m.ingested.push_back({*also_ingested, Now()});
   std::string path = ManifestFileName(dir_);
   std::string tmp = TempFileName(path);
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_->NewWritableFile(tmp));
@@ -208,7 +218,7 @@ Status Store::Checkpoint(const CheckpointPlan& plan, RetentionReport* report) {
   }
   bool wal_used = wal_ && (wal_->broken() || wal_->size() > format::kWalHeaderSize);
   if (!pending && !wal_used && old_wals_.empty() && plan.delete_group.empty() &&
-      plan.delete_stream.empty() && plan.retention_now_ms < 0) {
+      plan.delete_stream.empty() && plan.retention_now_ms < 0 && !plan.bulk) {
     return Status::Ok();
   }
   // Records logged from now on go to a new WAL file, the one the manifest keeps.
@@ -221,6 +231,14 @@ Status Store::Checkpoint(const CheckpointPlan& plan, RetentionReport* report) {
     if (auto it = next.find(plan.delete_group); it != next.end()) {
       dropped.insert(dropped.end(), it->second.segments.begin(), it->second.segments.end());
       next.erase(it);
+    }
+    if (plan.bulk) {
+      auto it = next.find(plan.bulk->group);
+      if (it == next.end()) {
+        return Status::NotFound(fmt::format("log group '{}' does not exist", plan.bulk->group));
+      }
+      ApplyBulk(*plan.bulk, &it->second);
+      created.insert(created.end(), plan.bulk->segments.begin(), plan.bulk->segments.end());
     }
     for (auto& [name, g] : next) {
       if (plan.stream_group == name) {
@@ -267,7 +285,8 @@ Status Store::Checkpoint(const CheckpointPlan& plan, RetentionReport* report) {
       }
     }
     if (!created.empty()) RETURN_IF_ERROR(fs_->SyncDir(SegmentDirName(dir_)));
-    return CommitManifest(next, log_number, next_segment_id, &renamed);
+    const ObjectKey* mark = plan.bulk && plan.bulk->object ? &*plan.bulk->object : nullptr;
+    return CommitManifest(next, log_number, next_segment_id, mark, &renamed);
   }();
   if (!s.ok() && !renamed) return s;  // the new segments are still obsolete: their files go
   // Committed (if only the directory sync failed, maybe not durably: then keep
@@ -283,6 +302,7 @@ Status Store::Checkpoint(const CheckpointPlan& plan, RetentionReport* report) {
     groups_ = std::move(next);
     next_segment_id_ = next_segment_id;
     unflushed_bytes_ = 0;
+    if (renamed && plan.bulk && plan.bulk->object) ingested_[*plan.bulk->object] = Now();
     Changed();
   }
   if (s.ok()) RemoveObsoleteWals(log_number);

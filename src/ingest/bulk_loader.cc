@@ -1,0 +1,412 @@
+#include "ingest/bulk_loader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "flowlog/record.h"
+#include "storage/segment_builder.h"
+
+namespace flowlens::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kBlockBytes = 4u << 20;
+// Rows a worker holds in builders before it writes its largest one out
+// (about 230 bytes each): bounds the loader's memory whatever the file size.
+constexpr size_t kMaxBufferedRows = 600'000;
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+gzFile AsGz(void* f) {
+  return static_cast<gzFile>(f);
+}
+
+void MergeStream(std::map<std::string, storage::StreamLoad>* into, const storage::StreamLoad& sl) {
+  auto [s, inserted] = into->try_emplace(sl.name, sl);
+  if (inserted) return;
+  s->second.events += sl.events;
+  s->second.bytes += sl.bytes;
+  s->second.first_event_ms = std::min(s->second.first_event_ms, sl.first_event_ms);
+  s->second.last_event_ms = std::max(s->second.last_event_ms, sl.last_event_ms);
+}
+
+}  // namespace
+
+ObjectReader::~ObjectReader() {
+  if (file_) gzclose(AsGz(file_));
+}
+
+Status ObjectReader::Open(const std::string& path) {
+  path_ = path;
+  gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
+  if (!f) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  gzbuffer(f, 1 << 20);
+  file_ = f;
+  return Status::Ok();
+}
+
+Result<bool> ObjectReader::Next(std::string* block) {
+  block->clear();
+  if (eof_ && carry_.empty()) return false;
+  block->swap(carry_);
+  carry_.clear();
+  while (!eof_) {
+    size_t old = block->size();
+    block->resize(old + kBlockBytes);
+    int n = gzread(AsGz(file_), block->data() + old, static_cast<unsigned>(kBlockBytes));
+    if (n < 0) {
+      int err = 0;
+      std::string msg = gzerror(AsGz(file_), &err);
+      return Status::InvalidArgument(path_ + ": cannot read: " + msg +
+                                     " (a broken or truncated gzip file?)");
+    }
+    block->resize(old + static_cast<size_t>(n));
+    bytes_ += static_cast<uint64_t>(n);
+    if (n == 0) {
+      eof_ = true;
+      // A gzip stream cut short reads as a normal end; zlib says so afterwards.
+      int err = 0;
+      const char* msg = gzerror(AsGz(file_), &err);
+      if (err != Z_OK && err != Z_STREAM_END) {
+        return Status::InvalidArgument(path_ + ": cannot read: " + (msg ? msg : "unknown error") +
+                                       " (a broken or truncated gzip file?)");
+      }
+      break;
+    }
+    size_t nl = block->rfind('\n');
+    if (nl != std::string::npos && nl >= old) {
+      carry_.assign(*block, nl + 1);
+      block->resize(nl + 1);
+      break;
+    }
+  }
+  return !block->empty() || !carry_.empty() || !eof_;
+}
+
+Result<std::string> HashFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  // Four independent multiply-rotate lanes over 8-byte words: ~several GB/s,
+  // so hashing first costs little next to parsing.
+  constexpr uint64_t kP1 = 0x9E3779B185EBCA87ULL, kP2 = 0xC2B2AE3D27D4EB4FULL;
+  uint64_t lane[4] = {kP1, kP2, kP1 ^ kP2, kP1 + kP2};
+  uint64_t size = 0;
+  std::string buf(1 << 20, '\0');
+  size_t have = 0;  // bytes in buf not yet hashed
+  auto mix = [&](const char* p, size_t words) {
+    for (size_t i = 0; i < words; ++i) {
+      uint64_t w;
+      std::memcpy(&w, p + 8 * i, 8);
+      uint64_t& l = lane[i & 3];
+      l = std::rotl(l ^ (w * kP2), 31) * kP1;
+    }
+  };
+  while (true) {
+    ssize_t n = ::read(fd, buf.data() + have, buf.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      return Status::IoError(path + ": cannot read: " + std::strerror(e));
+    }
+    if (n == 0) break;
+    size += static_cast<uint64_t>(n);
+    have += static_cast<size_t>(n);
+    size_t words = (have / 32) * 4;
+    mix(buf.data(), words);
+    std::memmove(buf.data(), buf.data() + words * 8, have - words * 8);
+    have -= words * 8;
+  }
+  ::close(fd);
+  uint64_t tail[5] = {0, 0, 0, 0, size};
+  std::memcpy(tail, buf.data(), have);
+  mix(reinterpret_cast<const char*>(tail), 5);
+  uint64_t h = lane[0] ^ std::rotl(lane[1], 17) ^ std::rotl(lane[2], 29) ^ std::rotl(lane[3], 43);
+  h = (h ^ (h >> 33)) * kP2;
+  h ^= h >> 29;
+  char out[48];
+  snprintf(out, sizeof(out), "x64:%016llx:%llu", static_cast<unsigned long long>(h),
+           static_cast<unsigned long long>(size));
+  return std::string(out);
+}
+
+namespace {
+
+struct Rejected {
+  size_t block;
+  size_t line;  // within the block, from 0
+  RecordError error;
+};
+
+// Work shared by the reader and the workers.
+struct Shared {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<size_t, std::shared_ptr<const std::string>>> queue;
+  bool done = false;          // no more blocks will come
+  bool stop = false;          // an error: workers drop what is queued
+  Status status;              // the first worker failure
+  std::vector<size_t> lines;  // per block
+};
+
+// One worker: parses blocks into per-partition builders and writes segments.
+class Worker {
+ public:
+  Worker(storage::Store& store, const IngestOptions& options, const Layout& layout,
+         const std::string& fallback_stream, int64_t now_ms, Shared* shared)
+      : store_(store),
+        options_(options),
+        layout_(layout),
+        fallback_stream_(fallback_stream),
+        now_ms_(now_ms),
+        shared_(shared),
+        record_(layout),
+        start_pos_(layout.PositionOf(fields::kStart)),
+        iface_pos_(layout.PositionOf(fields::kInterfaceId)),
+        partition_ms_(store.options().partition_ms),
+        max_rows_(std::max<uint64_t>(1, store.options().max_segment_rows)) {}
+
+  void Run() {
+    while (true) {
+      std::pair<size_t, std::shared_ptr<const std::string>> item;
+      {
+        std::unique_lock lock(shared_->mu);
+        shared_->cv.wait(lock,
+                         [&] { return !shared_->queue.empty() || shared_->done || shared_->stop; });
+        if (shared_->stop || shared_->queue.empty()) break;
+        item = std::move(shared_->queue.front());
+        shared_->queue.pop_front();
+      }
+      shared_->cv.notify_all();  // room in the queue
+      Status s = Parse(item.first, *item.second);
+      if (!s.ok()) return Fail(s);
+    }
+    bool stopped;
+    {
+      std::lock_guard lock(shared_->mu);
+      stopped = shared_->stop;
+    }
+    if (stopped) return;
+    while (!builders_.empty()) {
+      Status s = WriteOut(builders_.begin());
+      if (!s.ok()) return Fail(s);
+    }
+  }
+
+  uint64_t records = 0, rejected = 0;
+  std::vector<Rejected> errors;  // the first few, in this worker's (file) order
+  std::vector<std::shared_ptr<const storage::SegmentFile>> segments;
+  std::map<std::string, storage::StreamLoad> streams;
+
+ private:
+  using Builders = std::map<int64_t, std::unique_ptr<storage::SegmentBuilder>>;
+
+  void Fail(const Status& s) {
+    std::lock_guard lock(shared_->mu);
+    if (shared_->status.ok()) shared_->status = s;
+    shared_->stop = true;
+    shared_->cv.notify_all();
+  }
+
+  Status Parse(size_t block_no, std::string_view text) {
+    size_t line_no = 0;
+    for (size_t pos = 0; pos < text.size(); ++line_no) {
+      const char* nl =
+          static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
+      size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
+      std::string_view line = text.substr(pos, end - pos);
+      pos = end + 1;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) continue;
+      if (!ParseRecord(line, layout_, &record_, &error_)) {
+        ++rejected;
+        if (errors.size() < std::max<size_t>(options_.errors_to_keep, 1)) {
+          errors.push_back({block_no, line_no, error_});
+        }
+        if (options_.strict) {
+          std::lock_guard lock(shared_->mu);
+          shared_->stop = true;
+          shared_->cv.notify_all();
+          break;
+        }
+        continue;
+      }
+      int64_t ts = start_pos_ >= 0 && record_.present(start_pos_)
+                       ? record_.int_at(start_pos_) * 1000
+                       : now_ms_;
+      std::string_view stream = fallback_stream_;
+      if (iface_pos_ >= 0 && record_.present(iface_pos_)) {
+        stream_.assign(record_.str_at(iface_pos_));
+        stream_ += "-all";
+        stream = stream_;
+      }
+      scratch_.clear();
+      WriteRecord(layout_, record_, &scratch_);
+      bool exact = scratch_ == line;
+      int64_t part = FloorDiv(ts, partition_ms_);
+      if (part != last_part_ || last_builder_ == nullptr) {
+        auto& b = builders_[part];
+        if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_);
+        last_part_ = part;
+        last_builder_ = b.get();
+      }
+      last_builder_->Add(record_, line, exact, ts, now_ms_, stream);
+      ++records;
+      if (++buffered_ >= kMaxBufferedRows || last_builder_->rows() >= max_rows_) {
+        // The full builder, else the largest.
+        auto it = builders_.find(part);
+        if (it->second->rows() < max_rows_) {
+          it = std::max_element(builders_.begin(), builders_.end(), [](auto& a, auto& b) {
+            return a.second->rows() < b.second->rows();
+          });
+        }
+        RETURN_IF_ERROR(WriteOut(it));
+      }
+    }
+    std::lock_guard lock(shared_->mu);
+    shared_->lines[block_no] = line_no;
+    return Status::Ok();
+  }
+
+  Status WriteOut(Builders::iterator it) {
+    std::unique_ptr<storage::SegmentBuilder> b = std::move(it->second);
+    builders_.erase(it);
+    last_builder_ = nullptr;
+    buffered_ -= b->rows();
+    for (const storage::StreamLoad& sl : b->streams()) MergeStream(&streams, sl);
+    ASSIGN_OR_RETURN(auto seg, store_.WriteBulkSegment(options_.group, b.get()));
+    segments.push_back(std::move(seg));
+    return Status::Ok();
+  }
+
+  storage::Store& store_;
+  const IngestOptions& options_;
+  const Layout& layout_;
+  const std::string& fallback_stream_;
+  const int64_t now_ms_;
+  Shared* shared_;
+  FlowRecord record_;
+  RecordError error_;
+  std::string scratch_, stream_;
+  const int start_pos_, iface_pos_;
+  const int64_t partition_ms_;
+  const uint64_t max_rows_;
+  Builders builders_;
+  storage::SegmentBuilder* last_builder_ = nullptr;
+  int64_t last_part_ = 0;
+  size_t buffered_ = 0;
+};
+
+}  // namespace
+
+Status LoadObject(storage::Store& store, const IngestOptions& options, const Layout& layout,
+                  ObjectReader* reader, std::string first_block, const std::string& name,
+                  size_t line_no, const storage::ObjectKey* mark, IngestReport* report) {
+  const std::string fallback_stream = "flowlens-" + fs::path(name).filename().string();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  size_t threads = options.threads > 0
+                       ? static_cast<size_t>(options.threads)
+                       : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  Shared shared;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::thread> pool;
+  for (size_t i = 0; i < threads; ++i) {
+    workers.push_back(
+        std::make_unique<Worker>(store, options, layout, fallback_stream, now_ms, &shared));
+  }
+  for (auto& w : workers) pool.emplace_back([&w] { w->Run(); });
+
+  // This thread reads; at most two blocks per worker wait in the queue.
+  Status read_status;
+  auto push = [&](std::string&& block) {
+    std::unique_lock lock(shared.mu);
+    shared.cv.wait(lock, [&] { return shared.queue.size() < 2 * threads || shared.stop; });
+    if (shared.stop) return false;
+    shared.lines.push_back(0);
+    shared.queue.emplace_back(shared.lines.size() - 1,
+                              std::make_shared<const std::string>(std::move(block)));
+    shared.cv.notify_all();
+    return true;
+  };
+  bool go = first_block.empty() || push(std::move(first_block));
+  while (go) {
+    std::string block;
+    Result<bool> more = reader->Next(&block);
+    if (!more.ok()) {
+      read_status = more.status();
+      break;
+    }
+    if (!*more) break;
+    if (!block.empty()) go = push(std::move(block));
+  }
+  {
+    std::lock_guard lock(shared.mu);
+    shared.done = true;
+    if (!read_status.ok()) shared.stop = true;
+  }
+  shared.cv.notify_all();
+  for (auto& t : pool) t.join();
+  if (!shared.status.ok()) return shared.status;
+
+  // Rejected lines in file order, numbered.
+  std::vector<Rejected> errors;
+  uint64_t rejected = 0, records = 0;
+  for (auto& w : workers) {
+    errors.insert(errors.end(), w->errors.begin(), w->errors.end());
+    rejected += w->rejected;
+    records += w->records;
+  }
+  std::sort(errors.begin(), errors.end(), [](const Rejected& a, const Rejected& b) {
+    return a.block != b.block ? a.block < b.block : a.line < b.line;
+  });
+  std::vector<size_t> block_start(shared.lines.size() + 1, line_no);
+  for (size_t b = 0; b < shared.lines.size(); ++b)
+    block_start[b + 1] = block_start[b] + shared.lines[b];
+  auto describe = [&](const Rejected& r) {
+    return DescribeRecordError(r.error, layout, name,
+                               static_cast<int64_t>(block_start[r.block] + r.line));
+  };
+  if (options.strict && !errors.empty()) {
+    return Status::InvalidArgument(describe(errors.front()) + " (stopped: --strict)");
+  }
+  RETURN_IF_ERROR(read_status);
+  report->lines_rejected += rejected;
+  for (const Rejected& r : errors) {
+    if (report->first_errors.size() >= options.errors_to_keep) break;
+    report->first_errors.push_back(describe(r));
+  }
+
+  storage::BulkLoad load;
+  load.group = options.group;
+  std::map<std::string, storage::StreamLoad> streams;
+  for (auto& w : workers) {
+    load.segments.insert(load.segments.end(), w->segments.begin(), w->segments.end());
+    for (auto& [n, sl] : w->streams) MergeStream(&streams, sl);
+  }
+  for (auto& [n, sl] : streams) load.streams.push_back(sl);
+  if (mark) load.object = *mark;
+  if (load.segments.empty() && !mark) return Status::Ok();
+  RETURN_IF_ERROR(store.CommitBulk(load));
+  report->records_stored += records;
+  return Status::Ok();
+}
+
+}  // namespace flowlens::ingest
