@@ -40,7 +40,9 @@ inline constexpr uint32_t kManifestVersion = 1;
 // Header: magic(8) version(4) flags(4). Trailer (last 24 bytes):
 // footer_offset(8) footer_length(4) footer_crc(4) magic(8).
 inline constexpr uint64_t kSegmentMagic = 0x314745534C46464CULL;  // "LFFLSEG1"
-inline constexpr uint32_t kSegmentVersion = 1;
+inline constexpr uint32_t kSegmentVersion = 2;
+// Oldest segment version this build reads (version 1 lacks mirrored rows).
+inline constexpr uint32_t kSegmentMinVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 16;
 inline constexpr size_t kSegmentTrailerSize = 24;
 inline constexpr uint32_t kMaxFooterSize = 64u << 20;
@@ -55,6 +57,7 @@ inline constexpr uint16_t kColTimestamp = 200;      // int64 ms
 inline constexpr uint16_t kColIngestionTime = 201;  // int64 ms
 inline constexpr uint16_t kColStream = 202;         // index into the segment's stream table
 inline constexpr uint16_t kColRawMessage = 203;     // raw lines of rows that need one
+inline constexpr uint16_t kColMirror = 204;  // 1: the row is the reply of the row before (v2)
 
 // How a chunk's bytes are compressed.
 enum class ChunkCodec : uint8_t { kNone = 0, kZstd = 1 };
@@ -64,6 +67,9 @@ enum class IntReference : uint8_t {
   kNone = 0,
   kStartMs = 1,  // @timestamp stored as timestamp - start * 1000
   kStart = 2,    // end stored as end - start
+  // srcaddr/dstaddr/srcport/dstport (v2): rows marked in kColMirror store no
+  // value; theirs is the counterpart column's (dst for src...) in the row before.
+  kMirror = 3,
 };
 
 // Integer value transforms inside a chunk.

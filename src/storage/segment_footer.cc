@@ -114,7 +114,7 @@ Result<SegmentFooter> DecodeFooter(std::string_view bytes) {
     c.id = static_cast<uint16_t>(d.Count(0xffff));
     uint8_t kind = d.Byte();
     uint8_t ref = d.Byte();
-    if (kind > static_cast<uint8_t>(ColumnKind::kRaw) || ref > 2) d.Fail();
+    if (kind > static_cast<uint8_t>(ColumnKind::kRaw) || ref > static_cast<uint8_t>(format::IntReference::kMirror)) d.Fail();
     c.kind = static_cast<ColumnKind>(kind);
     c.reference = static_cast<format::IntReference>(ref);
     f.columns.push_back(c);

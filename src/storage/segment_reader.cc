@@ -30,10 +30,11 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs,
     return Status::DataLoss(path + ": not a flowlens segment (bad magic number)");
   }
   uint32_t version = DecodeFixed32(header + 8);
-  if (version != format::kSegmentVersion) {
+  if (version < format::kSegmentMinVersion || version > format::kSegmentVersion) {
     return Status::Unimplemented(
-        fmt::format("{}: segment version {} is not supported (this flowlens reads version {})",
-                    path, version, format::kSegmentVersion));
+        fmt::format("{}: segment version {} is not supported (this flowlens reads versions {} "
+                    "to {}; a newer flowlens wrote it?)",
+                    path, version, format::kSegmentMinVersion, format::kSegmentVersion));
   }
   if (DecodeFixed32(header + 12) != 0) {
     return Status::DataLoss(path + ": unknown segment flags (corrupt header?)");
@@ -84,7 +85,7 @@ Status SegmentReader::Corrupt(std::string_view what, size_t row_group, size_t co
                                       m.offset, row_group, footer_->columns[column].id, what));
 }
 
-Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
+Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   const ChunkMeta& m = footer_->row_groups[g].chunks[c];
   std::string stored(m.length, '\0');
   RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored.data()));
@@ -96,7 +97,6 @@ Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
   const ColumnMeta& meta = footer_->columns[c];
   FieldColumn& col = out->column;
   col.field_id = meta.id;
-  size_t n = footer_->row_groups[g].rows;
   Decoder d(*payload);
   bool ok = false;
   switch (meta.kind) {
@@ -119,9 +119,43 @@ Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
       break;
   }
   if (!ok || !d.done()) return Corrupt("malformed column data", g, c);
+  return Status::Ok();
+}
+
+namespace {
+
+// Spreads the stored (non-reply) rows of `own` over n rows; a reply row takes
+// the counterpart's value of the row before (a stored row: replies never chain).
+template <typename T>
+bool ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
+                    const std::vector<int64_t>& mirror, std::vector<T>* out) {
+  out->resize(mirror.size());
+  size_t j = 0;
+  for (size_t i = 0; i < mirror.size(); ++i) {
+    if (mirror[i]) {
+      if (j == 0 || j > counterpart.size()) return false;
+      (*out)[i] = counterpart[j - 1];
+    } else {
+      if (j >= own.size()) return false;
+      (*out)[i] = own[j++];
+    }
+  }
+  return j == own.size();
+}
+
+}  // namespace
+
+Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
+  const ColumnMeta& meta = footer_->columns[c];
+  size_t n = footer_->row_groups[g].rows;
+  if (meta.reference == format::IntReference::kMirror) return DecodeMirrored(g, c, n, out);
+  RETURN_IF_ERROR(DecodeStored(g, c, n, out));
+  FieldColumn& col = out->column;
   if (meta.reference != format::IntReference::kNone) {
     int start = footer_->ColumnIndex(static_cast<uint16_t>(fields::kStart));
-    if (start < 0 || start == static_cast<int>(c)) return Corrupt("bad column reference", g, c);
+    if (start < 0 || start == static_cast<int>(c) || col.ints.size() != n) {
+      return Corrupt("bad column reference", g, c);
+    }
     const Decoded* ref;
     RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(start), &ref));
     int64_t scale = meta.reference == format::IntReference::kStartMs ? 1000 : 1;
@@ -129,6 +163,50 @@ Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
       if (ref->column.IsValid(i)) col.ints[i] += ref->column.ints[i] * scale;
     }
   }
+  return Status::Ok();
+}
+
+Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out) {
+  static constexpr std::pair<int, int> kPairs[] = {{fields::kSrcAddr, fields::kDstAddr},
+                                                   {fields::kSrcPort, fields::kDstPort}};
+  const ColumnMeta& meta = footer_->columns[c];
+  int other = -1;
+  for (auto [a, b] : kPairs) {
+    if (meta.id == a) other = footer_->ColumnIndex(static_cast<uint16_t>(b));
+    if (meta.id == b) other = footer_->ColumnIndex(static_cast<uint16_t>(a));
+  }
+  int flags = footer_->ColumnIndex(format::kColMirror);
+  if (other < 0 || flags < 0 || meta.kind == ColumnKind::kString || meta.kind == ColumnKind::kRaw) {
+    return Corrupt("bad mirror reference", g, c);
+  }
+  const Decoded* mirror;
+  RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(flags), &mirror));
+  const std::vector<int64_t>& m = mirror->column.ints;
+  if (m.size() != n) return Corrupt("bad mirror flags", g, c);
+  size_t replies = 0;
+  for (int64_t f : m) replies += f != 0;
+  if (replies == 0) return DecodeStored(g, c, n, out);
+  // Both columns' stored rows: the counterpart supplies this one's replies.
+  Decoded own, theirs;
+  RETURN_IF_ERROR(DecodeStored(g, c, n - replies, &own));
+  RETURN_IF_ERROR(DecodeStored(g, static_cast<size_t>(other), n - replies, &theirs));
+  FieldColumn& col = out->column;
+  col.field_id = own.column.field_id;
+  col.kind = own.column.kind;
+  bool ok = true;
+  if (!own.column.valid.empty() || !theirs.column.valid.empty()) {
+    std::vector<uint8_t> a = own.column.valid, b = theirs.column.valid;
+    if (a.empty()) a.assign(n - replies, 1);
+    if (b.empty()) b.assign(n - replies, 1);
+    ok = ExpandMirrored(a, b, m, &col.valid);
+  }
+  if (meta.kind == ColumnKind::kAddress) {
+    ok = ok && ExpandMirrored(own.column.addrs, theirs.column.addrs, m, &col.addrs);
+  } else {
+    ok = ok && ExpandMirrored(own.column.ints, theirs.column.ints, m, &col.ints);
+  }
+  if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
+  out->payload = own.payload;
   return Status::Ok();
 }
 

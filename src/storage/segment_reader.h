@@ -66,6 +66,9 @@ class SegmentReader {
   SegmentReader() = default;
   Status LoadColumn(size_t row_group, size_t column, const Decoded** out);
   Status DecodeChunk(size_t row_group, size_t column, Decoded* out);
+  // The chunk's n stored values, before any reference is undone.
+  Status DecodeStored(size_t row_group, size_t column, size_t n, Decoded* out);
+  Status DecodeMirrored(size_t row_group, size_t column, size_t n, Decoded* out);
   Status Corrupt(std::string_view what, size_t row_group, size_t column) const;
 
   FileSystem* fs_ = nullptr;

@@ -77,6 +77,19 @@ void Residuals(std::span<const int64_t> v, const FieldColumn& start, int64_t sca
   }
 }
 
+// The rows of `from` whose `drop` flag is 0, into *to.
+void KeepRows(const FieldColumn& from, const std::vector<uint8_t>& drop, FieldColumn* to) {
+  to->Clear();
+  to->kind = from.kind;
+  to->field_id = from.field_id;
+  for (size_t i = 0; i < drop.size(); ++i) {
+    if (drop[i]) continue;
+    to->valid.push_back(from.IsValid(i) ? 1 : 0);
+    if (!from.ints.empty()) to->ints.push_back(from.ints[i]);
+    if (!from.addrs.empty()) to->addrs.push_back(from.addrs[i]);
+  }
+}
+
 }  // namespace
 
 SegmentEncoder::SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t group_id,
@@ -94,12 +107,21 @@ SegmentEncoder::SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t
   footer_.columns.push_back({format::kColStream, ColumnKind::kInt, IntReference::kNone});
   footer_.columns.push_back({format::kColRawMessage, ColumnKind::kRaw, IntReference::kNone});
   if (layout) {
+    for (int id : {fields::kSrcAddr, fields::kDstAddr, fields::kSrcPort, fields::kDstPort}) {
+      mirror_pos_.push_back(layout->PositionOf(id));
+    }
+    if (std::count(mirror_pos_.begin(), mirror_pos_.end(), -1) != 0) mirror_pos_.clear();
     for (size_t i = 0; i < layout->size(); ++i) {
       const FieldInfo& f = layout->field(i);
-      IntReference ref = (static_cast<int>(f.id) == fields::kEnd && start_pos_ >= 0)
-                             ? IntReference::kStart
-                             : IntReference::kNone;
+      IntReference ref = IntReference::kNone;
+      if (static_cast<int>(f.id) == fields::kEnd && start_pos_ >= 0) ref = IntReference::kStart;
+      if (std::count(mirror_pos_.begin(), mirror_pos_.end(), static_cast<int>(i))) {
+        ref = IntReference::kMirror;
+      }
       footer_.columns.push_back({static_cast<uint16_t>(f.id), KindOf(f.kind), ref});
+    }
+    if (!mirror_pos_.empty()) {
+      footer_.columns.push_back({format::kColMirror, ColumnKind::kInt, IntReference::kNone});
     }
   }
   std::string header;
@@ -163,10 +185,40 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
   raw_stats.nulls = static_cast<uint64_t>(std::count(in.raw.begin(), in.raw.end(), 0));
   RETURN_IF_ERROR(Put(payload_, raw_stats, &rg));
 
+  // Replies: row i is row i-1 with addresses and ports swapped (never a reply of a reply).
+  mirror_.assign(n, 0);
+  if (!mirror_pos_.empty()) {
+    const FieldColumn& sa = in.fields[mirror_pos_[0]];
+    const FieldColumn& da = in.fields[mirror_pos_[1]];
+    const FieldColumn& sp = in.fields[mirror_pos_[2]];
+    const FieldColumn& dp = in.fields[mirror_pos_[3]];
+    auto all_valid = [&](size_t i) {
+      return sa.IsValid(i) && da.IsValid(i) && sp.IsValid(i) && dp.IsValid(i);
+    };
+    for (size_t i = 1; i < n; ++i) {
+      mirror_[i] = !mirror_[i - 1] && all_valid(i) && all_valid(i - 1) &&
+                   sa.addrs[i] == da.addrs[i - 1] && da.addrs[i] == sa.addrs[i - 1] &&
+                   sp.ints[i] == dp.ints[i - 1] && dp.ints[i] == sp.ints[i - 1];
+    }
+  }
+  const bool any_mirror = std::count(mirror_.begin(), mirror_.end(), 1) != 0;
+
   for (size_t c = kSystemColumns; c < footer_.columns.size(); ++c) {
-    const FieldColumn& col = in.fields[c - kSystemColumns];
-    const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
     payload_.clear();
+    if (footer_.columns[c].id == format::kColMirror) {
+      scratch_.assign(mirror_.begin(), mirror_.end());
+      EncodeIntColumn(scratch_, nullptr, &payload_);
+      RETURN_IF_ERROR(Put(payload_, IntStats(scratch_, nullptr), &rg));
+      continue;
+    }
+    const FieldColumn& full = in.fields[c - kSystemColumns];
+    const FieldColumn* stored = &full;
+    if (footer_.columns[c].reference == IntReference::kMirror && any_mirror) {
+      KeepRows(full, mirror_, &kept_);
+      stored = &kept_;
+    }
+    const FieldColumn& col = *stored;
+    const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
     switch (col.kind) {
       case ValueKind::kInt:
       case ValueKind::kTime:
@@ -176,11 +228,11 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
         } else {
           EncodeIntColumn(col.ints, valid, &payload_);
         }
-        RETURN_IF_ERROR(Put(payload_, IntStats(col.ints, valid), &rg));
+        RETURN_IF_ERROR(Put(payload_, IntStats(full.ints, full.valid.empty() ? nullptr : full.valid.data()), &rg));
         break;
       case ValueKind::kAddress:
         EncodeAddressColumn(col.addrs, valid, &payload_);
-        RETURN_IF_ERROR(Put(payload_, AddressStats(col.addrs, valid), &rg));
+        RETURN_IF_ERROR(Put(payload_, AddressStats(full.addrs, full.valid.empty() ? nullptr : full.valid.data()), &rg));
         break;
       case ValueKind::kString: {
         EncodeStringColumn(col.strings, valid, &payload_);

@@ -67,6 +67,12 @@ class SegmentEncoder {
   const Layout* layout_;
   int level_;
   int start_pos_ = -1;  // layout position of `start`
+  // Layout positions of srcaddr, dstaddr, srcport, dstport when all four are
+  // there: a flow's reply (the row after it, those four swapped) stores none
+  // of them (format::IntReference::kMirror).
+  std::vector<int> mirror_pos_;
+  std::vector<uint8_t> mirror_;
+  FieldColumn kept_;
   SegmentFooter footer_;
   Status status_;
   std::string payload_;
