@@ -228,11 +228,14 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
         } else {
           EncodeIntColumn(col.ints, valid, &payload_);
         }
-        RETURN_IF_ERROR(Put(payload_, IntStats(full.ints, full.valid.empty() ? nullptr : full.valid.data()), &rg));
+        RETURN_IF_ERROR(Put(
+            payload_, IntStats(full.ints, full.valid.empty() ? nullptr : full.valid.data()), &rg));
         break;
       case ValueKind::kAddress:
         EncodeAddressColumn(col.addrs, valid, &payload_);
-        RETURN_IF_ERROR(Put(payload_, AddressStats(full.addrs, full.valid.empty() ? nullptr : full.valid.data()), &rg));
+        RETURN_IF_ERROR(
+            Put(payload_,
+                AddressStats(full.addrs, full.valid.empty() ? nullptr : full.valid.data()), &rg));
         break;
       case ValueKind::kString: {
         EncodeStringColumn(col.strings, valid, &payload_);

@@ -72,8 +72,9 @@ class StorageBulk : public ::testing::Test {
       if (!ParseRecord(line, layout, &rec, &err)) return Status::Internal(err.reason);
       scratch.clear();
       WriteRecord(layout, rec, &scratch);
-      (i % 2 ? a : b).Add(rec, line, scratch == line, (1795737600LL + i * 7) * 1000, 1,
-                          fmt::format("eni-{}-all", i % 3));
+      (i % 2 ? a : b)
+          .Add(rec, line, scratch == line, (1795737600LL + i * 7) * 1000, 1,
+               fmt::format("eni-{}-all", i % 3));
     }
     BulkLoad load;
     load.group = "/g";
