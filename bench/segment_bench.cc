@@ -135,6 +135,19 @@ void BM_ReadAllColumns(benchmark::State& state) {
   req.timestamp = req.ingestion_time = req.log_stream = true;
   ReadAll(state, req);
 }
+// Each layout column alone (arg: catalog field id), to see which decoder a regression is in;
+// mirrored columns (addresses, ports) also decode their counterpart's stored rows.
+void BM_ReadColumn(benchmark::State& state) {
+  int id = static_cast<int>(state.range(0));
+  state.SetLabel(std::string(Catalog()[static_cast<size_t>(id)].name));
+  ReadAll(state, {.fields = {id}});
+}
+void ColumnArgs(benchmark::internal::Benchmark* b) {
+  for (size_t i = 0; i < Layout::Default().size(); ++i) {
+    b->Arg(static_cast<int>(Layout::Default().field(i).id));
+  }
+}
+
 // What a query without stats (or one that reads @message) pays: rows rebuilt as text.
 void BM_ReadMessages(benchmark::State& state) {
   ColumnRequest req;
@@ -145,6 +158,7 @@ void BM_ReadMessages(benchmark::State& state) {
 BENCHMARK(BM_WriteSegment)->Arg(9)->Arg(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadOneIntColumn)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadThreeColumns)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadColumn)->Apply(ColumnArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadAllColumns)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadMessages)->Unit(benchmark::kMillisecond);
 
