@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "flowlog/layout.h"
@@ -43,14 +44,21 @@ class SplitRecordParser {
     bool keep;
     uint64_t max_value;
   };
+  template <uint32_t... I>
+  bool ParseDefault(std::integer_sequence<uint32_t, I...>, const SplitLine& line, const char* base,
+                    const char* end, FlowRecord* out) const;
   std::vector<FieldOp> ops_;
+  bool default_layout_ = false;  // the kinds of the default layout's 14 fields
 };
 
 // Unsigned decimal of `len` digits at `p` (no sign, nothing else), as
 // ParseUnsigned; reads up to 16 bytes from p but never at or past `end`.
 bool ParseDigitsFast(const char* p, size_t len, const char* end, uint64_t* out);
 
-// Dotted-quad IPv4 exactly as IpAddress::ParseV4 accepts it.
+// Dotted-quad IPv4 exactly as IpAddress::ParseV4 accepts it: a tight scalar
+// loop, and a branch-free SSE2 version that needs 16 readable bytes at p
+// (bench/record_parser_bench.cc BM_Ipv4*).
 bool ParseIpv4Fast(const char* p, size_t len, uint32_t* out);
+bool ParseIpv4Sse2(const char* p, size_t len, uint32_t* out);
 
 }  // namespace flowlens

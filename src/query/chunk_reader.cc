@@ -26,6 +26,22 @@ struct MappedFile {
   }
 };
 
+// A morsel's hold on the mapping: when the last batch that points into the
+// morsel is gone, its whole pages leave the process's resident set (they stay
+// in the page cache), so a scan of a large file holds only the morsels in
+// flight, not the whole file.
+struct MorselPages {
+  std::shared_ptr<const void> mapping;
+  const char* begin = nullptr;
+  const char* end = nullptr;
+  ~MorselPages() {
+    const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    uintptr_t b = (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+    uintptr_t e = reinterpret_cast<uintptr_t>(end) & ~(page - 1);
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  }
+};
+
 Status OpenError(const ScanInput& in) {
   return Status::IoError(in.display_name + ": cannot open: " + std::strerror(errno));
 }
@@ -166,7 +182,11 @@ std::optional<Chunk> ChunkReader::NextMapped(ScanInput& in) {
   }
   Chunk c;
   c.text = all.substr(mapped_pos_, end - mapped_pos_);
-  c.owner = mapped_;
+  auto pages = std::make_shared<MorselPages>();
+  pages->mapping = mapped_;
+  pages->begin = c.text.data();
+  pages->end = c.text.data() + c.text.size();
+  c.owner = std::move(pages);
   c.first_line = line_;
   line_ += CountNewlines(c.text);
   mapped_pos_ = end;
