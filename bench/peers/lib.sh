@@ -20,22 +20,22 @@ proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); printf "%.2f", (
 # untimed) and sets M_WALL, M_CPU (user+sys), M_RSS_MB (medians), M_WALLS (every run) and
 # M_LOAD (1-minute load average, min-max over the runs). The token @RUN@ in CMD's arguments
 # becomes the run's index. When M_SERVER_PID is set, that process's CPU time during each run
-# (a server the command talks to) is added to the run's CPU. The last run's stdout is in
-# $WORK/NAME.out. A failing run stops everything.
+# (a server the command talks to) is added to the run's CPU. The last run's stdout, stderr and
+# times are in ${MEASURE_DIR:-$WORK}/NAME.{out,err,time}. A failing run stops everything.
 measure() {
   local name=$1 setup=$2
   shift 3
-  local walls=() cpus=() rss=() loads=() i e u s m before after
+  local walls=() cpus=() rss=() loads=() i e u s m before after dir=${MEASURE_DIR:-$WORK}
   for ((i = 0; i < RUNS; i++)); do
     eval "$setup"
     loads+=("$(load)")
     local args=("${@//@RUN@/$i}")
     [[ -n "${M_SERVER_PID:-}" ]] && before=$(proc_cpu "$M_SERVER_PID")
-    if ! "$TIME" -f "%e %U %S %M" -o "$WORK/$name.time" "${args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
-      tail -n 20 "$WORK/$name.err" >&2
+    if ! "$TIME" -f "%e %U %S %M" -o "$dir/$name.time" "${args[@]}" >"$dir/$name.out" 2>"$dir/$name.err"; then
+      tail -n 20 "$dir/$name.err" >&2
       die "failed: ${args[*]}"
     fi
-    read -r e u s m <"$WORK/$name.time"
+    read -r e u s m <"$dir/$name.time"
     if [[ -n "${M_SERVER_PID:-}" ]]; then
       after=$(proc_cpu "$M_SERVER_PID")
       u=$(awk -v u="$u" -v a="$after" -v b="$before" 'BEGIN {print u + a - b}')
