@@ -53,11 +53,11 @@ measure() {
 
 # compressed_size gzip|zstd FILE: bytes of `gzip -6` / `zstd -19 -T0` of FILE, cached beside
 # FILE (FILE.gzip-size, FILE.zstd-size) so that bench/run and bench/peers/run compress once.
-# zstd -19 runs at about 2 MB/s per core here, so above ZSTD_MAX_MB (default 256) of text it
+# zstd -19 runs at about 1 MB/s per core here, so above ZSTD_MAX_MB (default 100) of text it
 # compresses the first ZSTD_MAX_MB of whole lines and scales the size by the file's bytes;
 # ZSTD_MAX_MB=0 compresses everything. compressed_label zstd FILE names what was done.
 compressed_size() {
-  local algo=$1 file=$2 cache="$2.$1-size" max=$((${ZSTD_MAX_MB:-256} * 1000000)) total
+  local algo=$1 file=$2 cache="$2.$1-size" max=$((${ZSTD_MAX_MB:-100} * 1000000)) total
   total=$(stat -c %s "$file")
   if [[ ! -s "$cache" || "$cache" -ot "$file" || "$(cut -f2 "$cache")" != "$max" ]]; then
     case $algo in
