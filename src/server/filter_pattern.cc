@@ -52,8 +52,8 @@ std::vector<std::pair<std::string, std::string>> FilterPattern::ExtractedValues(
     } else if (p.ellipsis >= 0 && f >= tail_start) {
       el = &p.elements[n - (fields.size() - f)];
     }
-    std::string name =
-        el != nullptr && !el->name.empty() ? "$" + el->name : "$" + std::to_string(f + 1);
+    std::string name(1, '$');
+    name += el != nullptr && !el->name.empty() ? el->name : std::to_string(f + 1);
     out.emplace_back(std::move(name), std::string(fields[f]));
   }
   return out;

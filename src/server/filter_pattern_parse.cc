@@ -13,8 +13,11 @@ constexpr int kMaxDepth = 32;
 // AWS: "a limit of 2 regex for each filter pattern when creating a delimited
 // or JSON filter pattern".
 constexpr int kMaxRegexes = 2;
-// Fields of a space-delimited pattern (a 1024-character pattern has fewer).
+// Fields of a space-delimited pattern, and comparisons in a whole pattern
+// (a 1024-character pattern has fewer; the bound keeps evaluation, which
+// recurses along chains of && and ||, shallow).
 constexpr size_t kMaxElements = 512;
+constexpr int kMaxComparisons = 1000;
 
 bool IsBlank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -288,6 +291,9 @@ class Parser {
       if (!Consume(")")) return Error(pos_, "expected ')', " + Found());
       return inner;
     }
+    if (++comparisons_ > kMaxComparisons) {
+      return Error(start, "too many conditions (at most " + std::to_string(kMaxComparisons) + ")");
+    }
     Node n;
     if (form == Form::kJson) {
       RETURN_IF_ERROR(JsonComparison(&n));
@@ -526,6 +532,7 @@ class Parser {
   std::string_view s_;
   size_t pos_ = 0;
   int regexes_ = 0;
+  int comparisons_ = 0;
   size_t element_ = 0;  // the space-delimited element being parsed
   std::vector<PendingName> pending_;
   Program* program_ = nullptr;  // JSON: where selectors go

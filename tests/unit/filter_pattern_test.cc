@@ -232,6 +232,15 @@ TEST(FilterPatternTest, DelimitedExtractedValues) {
       {"$7", "1534"}};
   EXPECT_EQ(p.ExtractedValues(event), want);
   EXPECT_TRUE(p.ExtractedValues("a b c").empty());
+  std::vector<std::pair<std::string, std::string>> middle = {
+      {"$ip", "127.0.0.1"},
+      {"$2", "-"},
+      {"$3", "frank"},
+      {"$4", "10/Oct/2000:13:25:15 -0700"},
+      {"$5", "GET /products/index.html HTTP/1.0"},
+      {"$status", "404"},
+      {"$bytes", "1534"}};
+  EXPECT_EQ(MustParse("[ip, ..., status, bytes]").ExtractedValues(event), middle);
   EXPECT_TRUE(MustParse("ERROR").ExtractedValues("ERROR").empty());
   EXPECT_EQ(MustParse("[a, b]").ExtractedValues("x y"),
             (std::vector<std::pair<std::string, std::string>>{{"$a", "x"}, {"$b", "y"}}));
@@ -686,6 +695,11 @@ TEST(FilterPatternTest, DeepNestingIsRefusedNotRecursedInto) {
   EXPECT_EQ(ParseError(deep), "Invalid filter pattern: column 35: parentheses nested too deeply");
   std::string ok = "{ " + std::string(30, '(') + "$.a = 1" + std::string(30, ')') + " }";
   EXPECT_TRUE(Match(ok, R"({"a": 1})"));
+  std::string many = "{ $.a = 2";
+  for (int i = 0; i < 999; ++i) many += " || $.a = 1";
+  EXPECT_TRUE(Match(many + " }", R"({"a": 1})"));
+  EXPECT_NE(ParseError(many + " || $.a = 1 }").find("too many conditions (at most 1000)"),
+            std::string::npos);
   std::string huge(100000, '(');
   EXPECT_NE(ParseError("[" + huge), "(parsed)");
 }
