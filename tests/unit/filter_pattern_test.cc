@@ -704,6 +704,21 @@ TEST(FilterPatternTest, DeepNestingIsRefusedNotRecursedInto) {
   EXPECT_NE(ParseError("[" + huge), "(parsed)");
 }
 
+TEST(FilterPatternTest, AdversarialInputsStayLinear) {
+  // Substring search, wildcards and regexes must not backtrack: each of these
+  // takes quadratic or exponential time in a naive matcher.
+  const std::string big(1 << 20, 'a');
+  const std::string needle = std::string(2000, 'a') + "b";
+  EXPECT_FALSE(Match("\"" + needle + "\"", big));
+  EXPECT_FALSE(Match("[f = *" + needle + "*]", big));
+  EXPECT_FALSE(Match("%a*a*a*a*a*a*a*a*a*a*a*a*b%", big));
+  EXPECT_FALSE(Match("{ $.a = *" + needle + "* }", "{\"a\": \"" + big + "\"}"));
+  std::string fields;
+  for (int i = 0; i < 100000; ++i) fields += "x ";
+  EXPECT_TRUE(Match("[..., a = x, b = x]", fields));
+  EXPECT_FALSE(Match("[a = y, ...]", fields));
+}
+
 // --- concurrency ---------------------------------------------------------------
 
 TEST(FilterPatternTest, ConcurrentMatchesAgree) {
