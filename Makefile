@@ -3,7 +3,8 @@
 #   make test     set up, build (release and sanitizer builds), run every test
 #   make build    release build only
 #   make release  same as build
-#   make bench    run the micro-benchmarks and the peer comparison
+#   make bench    run the micro-benchmarks and the peer comparison (bench/run; knobs:
+#                 RECORDS=, RUNS=, PEERS_ONLY=1, SKIP_PEERS=1, OUT=FILE, see bench/run)
 JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 DEBUG_DIR := build/debug
@@ -40,7 +41,10 @@ test-debug: debug
 
 test: test-release test-debug
 
-bench: build
+# The peer engines (ClickHouse, mawk, zstd, perf) come first, then the release build.
+bench:
+	@scripts/setup bench
+	$(MAKE) build
 	bench/run $(RELEASE_DIR)
 
 format:

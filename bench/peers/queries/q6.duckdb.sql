@@ -1,0 +1,1 @@
+SELECT (start // 300) * 300 AS bin, sum(bytes) FROM FLOWS GROUP BY bin ORDER BY bin
