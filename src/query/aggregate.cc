@@ -9,19 +9,14 @@ namespace flowlens::query {
 
 namespace {
 
-constexpr size_t kMaxFixedKeys = 32;  // one null bit each in FixedKey::tag
+// FixedKey::tag holds a null bit per key (bits 0..15) and an IPv6 bit per
+// address key (bits 16..31: the lane holds an id in v6_addrs_, not IPv4 bits).
+constexpr size_t kMaxFixedKeys = 16;
+constexpr unsigned kV6Shift = 16;
 
 bool IsFixedKind(ColumnKind k) {
   return k == ColumnKind::kInt || k == ColumnKind::kTimestamp || k == ColumnKind::kBool ||
          k == ColumnKind::kAddress;
-}
-
-// True when no present address of the column is IPv6.
-bool AllV4(const Column& c) {
-  for (size_t r = 0; r < c.addrs.size(); ++r) {
-    if (c.addrs[r].v6 && c.IsValid(r)) return false;
-  }
-  return true;
 }
 
 ColumnKind KindOfValue(const Value& v) {
@@ -33,7 +28,7 @@ ColumnKind KindOfValue(const Value& v) {
     case ValueType::kBool:
       return ColumnKind::kBool;
     case ValueType::kAddress:
-      return v.ip.v6 ? ColumnKind::kMixed : ColumnKind::kAddress;
+      return v.ip.v6 ? ColumnKind::kMixed : ColumnKind::kAddress;  // constant IPv6: generic
     default:
       return ColumnKind::kMixed;
   }
@@ -62,7 +57,8 @@ size_t GroupTable::group_count() const {
 }
 
 size_t GroupTable::approximate_bytes() const {
-  size_t b = fixed_.bytes() + (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
+  size_t b = fixed_.bytes() + v6_ids_.bytes() + v6_addrs_.capacity() * sizeof(IpAddress) +
+             (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
   for (const auto& a : accs_) b += a->bytes();
   return b;
 }
@@ -87,7 +83,7 @@ bool GroupTable::ChooseLayout(const std::vector<ColumnRef>& keys) {
   lanes_.clear();
   unsigned used[2] = {0, 0};
   for (const ColumnRef& k : keys) {
-    if (!IsFixedKind(k->kind) || (k->kind == ColumnKind::kAddress && !AllV4(k.get()))) return false;
+    if (!IsFixedKind(k->kind)) return false;
     const unsigned bits =
         k->kind == ColumnKind::kInt || k->kind == ColumnKind::kTimestamp ? 64 : 32;
     int lane = used[0] + bits <= 64 ? 0 : (used[1] + bits <= 64 ? 1 : -1);
@@ -108,7 +104,7 @@ bool GroupTable::FitsLayout(const std::vector<ColumnRef>& keys) const {
       if (KindOfValue(c.constant) != want) return false;
       continue;
     }
-    if (c.kind != want || (want == ColumnKind::kAddress && !AllV4(c))) return false;
+    if (c.kind != want) return false;
   }
   return true;
 }
@@ -133,8 +129,17 @@ void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
     }
     // Typed: the value's bits into its lane, straight from the column array.
     if (c.kind == ColumnKind::kAddress) {
+      // IPv4: its 32 bits; IPv6 (rare in flow logs): a 32-bit id in v6_addrs_.
       const IpAddress* x = c.addrs.data();
-      for (size_t r = 0; r < n; ++r) out[r].*lane |= (x[r].lo & 0xFFFFFFFFu) << shift;
+      const uint32_t v6_bit = uint32_t{1} << (kV6Shift + i);
+      for (size_t r = 0; r < n; ++r) {
+        if (__builtin_expect(x[r].v6, 0)) {
+          out[r].*lane |= static_cast<uint64_t>(V6Id(x[r])) << shift;
+          out[r].tag |= v6_bit;
+        } else {
+          out[r].*lane |= (x[r].lo & 0xFFFFFFFFu) << shift;
+        }
+      }
     } else {
       const int64_t* x = c.ints.data();
       for (size_t r = 0; r < n; ++r) out[r].*lane |= static_cast<uint64_t>(x[r]) << shift;
@@ -145,7 +150,7 @@ void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
       for (size_t r = 0; r < n; ++r) {
         if (!c.valid[r]) {
           out[r].*lane &= ~mask;
-          out[r].tag |= null_bit;
+          out[r].tag = (out[r].tag | null_bit) & ~(uint32_t{1} << (kV6Shift + i));
         }
       }
     }
@@ -165,8 +170,28 @@ Value GroupTable::KeyValue(const FixedKey& k, size_t i) const {
     case ColumnKind::kBool:
       return Value::Bool(bits != 0);
     default:
+      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(v6_addrs_[bits]);
       return Value::Address(IpAddress::V4(static_cast<uint32_t>(bits)));
   }
+}
+
+uint32_t GroupTable::V6Id(const IpAddress& ip) {
+  bool inserted;
+  uint32_t id = v6_ids_.FindOrInsert(FixedKey{ip.hi, ip.lo, 0}, &inserted);
+  if (inserted) v6_addrs_.push_back(ip);
+  return id;
+}
+
+FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
+    const Lane& l = lanes_[i];
+    uint64_t& lane = l.lane == 0 ? k.a : k.b;
+    const uint64_t old_id = (lane >> l.shift) & 0xFFFFFFFFu;
+    lane &= ~(uint64_t{0xFFFFFFFF} << l.shift);
+    lane |= static_cast<uint64_t>(V6Id(from.v6_addrs_[old_id])) << l.shift;
+  }
+  return k;
 }
 
 void GroupTable::ToGeneric() {
@@ -179,6 +204,8 @@ void GroupTable::ToGeneric() {
       generic_.FindOrInsert(key_, &inserted);  // ids stay: keys go in in id order
     }
     fixed_ = FixedKeyIndex();
+    v6_ids_ = FixedKeyIndex();
+    v6_addrs_ = {};
   }
   mode_ = Mode::kGeneric;
 }
@@ -251,7 +278,7 @@ void GroupTable::Merge(GroupTable&& other) {
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
     other.fixed_.ForEach([&](const FixedKey& k, uint32_t id) {
       bool inserted;
-      map[id] = fixed_.FindOrInsert(k, &inserted);
+      map[id] = fixed_.FindOrInsert(Translate(other, k), &inserted);
     });
     groups_ = fixed_.size();
   } else {
@@ -267,15 +294,15 @@ void GroupTable::Merge(GroupTable&& other) {
   for (size_t a = 0; a < accs_.size(); ++a) accs_[a]->Merge(std::move(*other.accs_[a]), map.data());
 }
 
-std::vector<uint32_t> GroupTable::GroupOrder(size_t groups, bool order_by_keys,
-                                             const std::vector<Column>& key_columns) const {
+std::vector<uint32_t> GroupTable::GroupOrder(size_t groups,
+                                             const std::vector<const Column*>& key_columns) {
   std::vector<uint32_t> order(groups);
   std::iota(order.begin(), order.end(), 0);
-  if (!order_by_keys || key_columns.empty()) return order;
   // Natural order of each key in turn, missing keys last; typed columns
   // compare their arrays directly (the same order as OrderCompare).
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    for (const Column& c : key_columns) {
+    for (const Column* col : key_columns) {
+      const Column& c = *col;
       const bool va = c.IsValid(a) && c.kind != ColumnKind::kNull;
       const bool vb = c.IsValid(b) && c.kind != ColumnKind::kNull;
       if (!va || !vb) {
@@ -315,11 +342,30 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
   // Key columns in group id order.
   std::vector<Column> key_columns;
   if (mode_ == Mode::kFixed) {
+    // Typed columns straight from the lanes.
     std::vector<FixedKey> keys = fixed_.KeysById();
     for (size_t i = 0; i < lanes_.size(); ++i) {
-      ColumnBuilder b(groups);
-      for (const FixedKey& k : keys) b.Append(KeyValue(k, i));
-      key_columns.push_back(b.Finish());
+      Column c;
+      c.kind = lanes_[i].kind;
+      bool any_null = false;
+      for (const FixedKey& k : keys) any_null |= (k.tag >> i) & 1;
+      if (any_null) c.valid.resize(groups);
+      if (c.kind == ColumnKind::kAddress) {
+        c.addrs.resize(groups);
+      } else {
+        c.ints.resize(groups);
+      }
+      for (size_t g = 0; g < groups; ++g) {
+        Value v = KeyValue(keys[g], i);
+        if (any_null) c.valid[g] = !v.is_null();
+        if (v.is_null()) continue;
+        if (c.kind == ColumnKind::kAddress) {
+          c.addrs[g] = v.ip;
+        } else {
+          c.ints[g] = v.i;
+        }
+      }
+      key_columns.push_back(std::move(c));
     }
   } else if (mode_ == Mode::kGeneric) {
     std::vector<ColumnBuilder> builders(stage_.group_exprs.size(), ColumnBuilder(groups));
@@ -343,13 +389,14 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
   out.size = groups;
   out.source_ids.assign(groups, 0);
   out.row_ids.assign(groups, 0);
-  std::vector<Column> sort_keys;
-  for (int slot : stage_.group_slots) sort_keys.push_back(out.columns[slot]);
-  std::vector<uint32_t> order = GroupOrder(groups, order_by_keys, sort_keys);
-  sort_keys.clear();
-  bool identity = true;
-  for (uint32_t i = 0; i < order.size() && identity; ++i) identity = order[i] == i;
-  if (!identity) out = Gather(out, order);
+  if (order_by_keys && !stage_.group_slots.empty()) {
+    std::vector<const Column*> sort_keys;
+    for (int slot : stage_.group_slots) sort_keys.push_back(&out.columns[slot]);
+    std::vector<uint32_t> order = GroupOrder(groups, sort_keys);
+    bool identity = true;
+    for (uint32_t i = 0; i < order.size() && identity; ++i) identity = order[i] == i;
+    if (!identity) out = Gather(out, order);
+  }
   for (const auto& [slot, expr] : stage_.finals) {
     out.columns[slot] = Evaluate(*expr, out, *state).Release();
     if (out.columns[slot].kind == ColumnKind::kConstant && groups > 0) {

@@ -5,14 +5,15 @@
 // merge at the end, and Finish() turns the groups into the stats output rows.
 //
 // Keys take one of two paths, chosen from the key columns of the first batch:
-// - fixed: up to four keys of typed int, timestamp, bool or IPv4 address
-//   columns, packed into two 64-bit lanes (an address takes 32 bits, so
-//   `by srcAddr, dstAddr` is one lane) with a null bit per key, built a batch
-//   at a time from the column arrays and probed in a FixedKeyIndex;
+// - fixed: keys of typed int, timestamp, bool or address columns, packed
+//   into two 64-bit lanes (an address takes 32 bits, so `by srcAddr, dstAddr`
+//   is one lane; an IPv6 address, rare in flow logs, is a 32-bit id in a
+//   side table with its bit set in the tag) with a null bit per key, built a
+//   batch at a time from the column arrays and probed in a FixedKeyIndex;
 // - generic: each key Value encoded as bytes (EncodeKey: a type tag, then a
 //   fixed-width payload or a length-prefixed text) in a KeyIndex.
 // A later batch whose key columns do not fit the fixed layout (text, mixed
-// types, an IPv6 address) moves the table to the generic path: the groups
+// types) moves the table to the generic path: the groups
 // keep their ids, so the aggregate states stay where they are. Both paths
 // give the same groups (numeric text groups with its number).
 //
@@ -73,9 +74,12 @@ class GroupTable {
   void BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n);
   void ToGeneric();
   Value KeyValue(const FixedKey& k, size_t i) const;
+  uint32_t V6Id(const IpAddress& ip);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
-  std::vector<uint32_t> GroupOrder(size_t groups, bool order_by_keys,
-                                   const std::vector<Column>& key_columns) const;
+  static std::vector<uint32_t> GroupOrder(size_t groups,
+                                          const std::vector<const Column*>& key_columns);
 
   const Stage& stage_;
   EvalState* state_;
@@ -83,7 +87,9 @@ class GroupTable {
   Mode mode_ = Mode::kUndecided;
   std::vector<Lane> lanes_;  // kFixed: one per key
   FixedKeyIndex fixed_;      // kFixed
-  KeyIndex generic_;         // kGeneric: key bytes -> group
+  FixedKeyIndex v6_ids_;     // kFixed: IPv6 address -> id in v6_addrs_
+  std::vector<IpAddress> v6_addrs_;
+  KeyIndex generic_;  // kGeneric: key bytes -> group
   std::vector<std::unique_ptr<Accumulator>> accs_;
   size_t groups_ = 0;
   // Scratch for one batch.
