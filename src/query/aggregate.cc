@@ -69,8 +69,10 @@ Status GroupTable::CheckMemory(size_t budget_bytes, int tables) const {
   std::string keys;
   for (const std::string& name : stage_.group_names) keys += (keys.empty() ? " by " : ", ") + name;
   return Status::ResourceExhausted(
-      "the stats" + keys + " grew past the memory budget of " + std::to_string(budget_bytes >> 20) +
-      " MB after " + std::to_string(groups_) +
+      "the stats" + keys + " grew past the memory budget of " +
+      (budget_bytes >= (size_t{1} << 20) ? std::to_string(budget_bytes >> 20) + " MB"
+                                         : std::to_string(budget_bytes >> 10) + " KB") +
+      " after " + std::to_string(groups_) +
       " groups; narrow the query (filter first, group by fewer fields) or raise --memory");
 }
 
