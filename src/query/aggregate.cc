@@ -246,7 +246,7 @@ void GroupTable::Add(const Batch& batch) {
       timestamp_slot_ >= 0 && timestamp_slot_ < static_cast<int>(batch.columns.size())
           ? &batch.columns[timestamp_slot_]
           : nullptr;
-  static const Column kNoArg;
+  static const Column kNoArg{};
   for (size_t a = 0; a < accs_.size(); ++a) {
     const AggSpec& spec = stage_.aggregates[a];
     if (!spec.arg) {
