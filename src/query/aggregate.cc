@@ -357,14 +357,19 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
       } else {
         c.ints.resize(groups);
       }
+      const Lane& l = lanes_[i];
+      const uint64_t mask = l.bits == 64 ? ~uint64_t{0} : uint64_t{0xFFFFFFFF};
+      const uint32_t v6_bit = uint32_t{1} << (kV6Shift + i);
       for (size_t g = 0; g < groups; ++g) {
-        Value v = KeyValue(keys[g], i);
-        if (any_null) c.valid[g] = !v.is_null();
-        if (v.is_null()) continue;
-        if (c.kind == ColumnKind::kAddress) {
-          c.addrs[g] = v.ip;
+        const FixedKey& k = keys[g];
+        if (any_null) c.valid[g] = !((k.tag >> i) & 1);
+        const uint64_t bits = ((l.lane == 0 ? k.a : k.b) >> l.shift) & mask;
+        if (c.kind != ColumnKind::kAddress) {
+          c.ints[g] = static_cast<int64_t>(bits);
+        } else if (k.tag & v6_bit) {
+          if (!((k.tag >> i) & 1)) c.addrs[g] = v6_addrs_[bits];
         } else {
-          c.ints[g] = v.i;
+          c.addrs[g] = IpAddress::V4(static_cast<uint32_t>(bits));
         }
       }
       key_columns.push_back(std::move(c));
@@ -384,9 +389,11 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
     out.columns[stage_.group_slots[i]] = std::move(key_columns[i]);
   }
   for (size_t a = 0; a < accs_.size(); ++a) {
-    ColumnBuilder b(groups);
-    for (uint32_t g = 0; g < groups; ++g) b.Append(own(accs_[a]->Final(g)));
-    out.columns[stage_.aggregates[a].result_slot] = b.Finish();
+    Column c = accs_[a]->FinalColumn(groups);
+    // Text (min/max of strings) points into the accumulator: copy it.
+    for (std::string_view& t : c.strings) t = arena.Store(t);
+    for (Value& v : c.values) v = own(v);
+    out.columns[stage_.aggregates[a].result_slot] = std::move(c);
   }
   out.size = groups;
   out.source_ids.assign(groups, 0);

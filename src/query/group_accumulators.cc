@@ -101,6 +101,12 @@ Value DecodeKey(std::string_view key, size_t* pos) {
   return v;
 }
 
+Column Accumulator::FinalColumn(size_t groups) {
+  ColumnBuilder b(groups);
+  for (size_t g = 0; g < groups; ++g) b.Append(Final(static_cast<uint32_t>(g)));
+  return b.Finish();
+}
+
 namespace {
 
 bool IsIntLike(ColumnKind k) {
@@ -128,6 +134,12 @@ class CountAccumulator final : public Accumulator {
     for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
   }
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
+  Column FinalColumn(size_t groups) override {
+    Column c;
+    c.kind = ColumnKind::kInt;
+    c.ints.assign(counts_.begin(), counts_.begin() + static_cast<long>(groups));
+    return c;
+  }
   size_t bytes() const override { return counts_.capacity() * sizeof(int64_t); }
 
  private:
@@ -195,6 +207,25 @@ class SumAccumulator final : public Accumulator {
                            static_cast<double>(s.count));
     }
     return s.is_double ? Value::Double(s.dsum) : Value::Int(s.isum);
+  }
+  Column FinalColumn(size_t groups) override {
+    // Sums that stayed exact ints: an int column, nulls where nothing was summed.
+    if (avg_) return Accumulator::FinalColumn(groups);
+    Column c;
+    c.kind = ColumnKind::kInt;
+    c.ints.resize(groups);
+    bool any_missing = false;
+    for (size_t g = 0; g < groups; ++g) {
+      const State& s = states_[g];
+      if (s.is_double) return Accumulator::FinalColumn(groups);
+      c.ints[g] = s.isum;
+      any_missing |= s.count == 0;
+    }
+    if (any_missing) {
+      c.valid.resize(groups);
+      for (size_t g = 0; g < groups; ++g) c.valid[g] = states_[g].count != 0;
+    }
+    return c;
   }
   size_t bytes() const override { return states_.capacity() * sizeof(State); }
 

@@ -41,6 +41,8 @@ class Accumulator {
   virtual void Merge(Accumulator&& other, const uint32_t* map) = 0;
   // The aggregate's value for a group (may reorder pct's samples).
   virtual Value Final(uint32_t group) = 0;
+  // Final() of groups 0..groups-1 as one column (typed where it can be).
+  virtual Column FinalColumn(size_t groups);
   // Bytes held, for the memory budget.
   virtual size_t bytes() const = 0;
 };
