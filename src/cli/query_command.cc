@@ -29,6 +29,7 @@ struct QueryArgs {
   std::string query_file;
   std::string query;
   int threads = 0;
+  std::string memory;  // --memory: the query's memory budget
   bool stats = false;
   std::vector<std::string> lookup_tables;
   std::vector<std::string> groups;
@@ -89,6 +90,29 @@ int RunQuery(const QueryArgs& a) {
   query::QueryOptions opts;
   opts.limit = a.no_limit ? 0 : a.limit;
   opts.threads = a.threads;
+  if (!a.memory.empty()) {
+    // A whole number of megabytes, or with a K, M or G suffix.
+    size_t used = 0;
+    unsigned long long n = 0;
+    try {
+      n = std::stoull(a.memory, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    std::string unit = used ? a.memory.substr(used) : "";
+    int shift = unit.empty() || unit == "M" || unit == "m" ? 20
+                : unit == "G" || unit == "g"               ? 30
+                : unit == "K" || unit == "k"               ? 10
+                                                           : -1;
+    if (used == 0 || shift < 0 || n == 0 || n > (~0ull >> shift)) {
+      fmt::print(stderr,
+                 "flowlens query: --memory: '{}' is not a size; give megabytes (512) or a size "
+                 "with K, M or G (512M, 2G)\n",
+                 a.memory);
+      return 2;
+    }
+    opts.memory_budget_bytes = static_cast<size_t>(n) << shift;
+  }
   int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
@@ -225,6 +249,9 @@ void AddQueryCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--output,-o", args->output, "table, json (the GetQueryResults shape) or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", args->threads, "Worker threads (default: every core)");
+  cmd->add_option("--memory", args->memory,
+                  "Memory budget of the query, in MB or with K, M, G (default 4G); a stats "
+                  "whose groups outgrow it stops with an error");
   cmd->add_flag("--stats", args->stats, "Print the query statistics on stderr");
   cmd->add_option("--group,-g", args->groups,
                   "A log group of the store to query (repeat for "

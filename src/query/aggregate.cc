@@ -1,441 +1,411 @@
 #include "query/aggregate.h"
 
-#include "query/operators.h"
-
 #include <algorithm>
-#include <cmath>
-#include <cstring>
+#include <numeric>
+
+#include "query/operators.h"
 
 namespace flowlens::query {
 
-void EncodeKey(const Value& v, std::string* out) {
-  // Numeric-looking strings group with the numbers they stand for.
-  Value x = v;
-  if (x.type == ValueType::kString) {
-    if (auto n = ParseNumber(x.s)) x = n->is_int ? Value::Int(n->i) : Value::Double(n->d);
-  }
-  if (x.type == ValueType::kDouble && x.d == std::floor(x.d) && std::fabs(x.d) < 9e15) {
-    x = Value::Int(static_cast<int64_t>(x.d));
-  }
-  out->push_back(static_cast<char>(x.type));
-  switch (x.type) {
-    case ValueType::kNull:
-      break;
-    case ValueType::kBool:
-    case ValueType::kInt:
-    case ValueType::kTimestamp:
-      out->append(reinterpret_cast<const char*>(&x.i), 8);
-      break;
-    case ValueType::kDouble:
-      out->append(reinterpret_cast<const char*>(&x.d), 8);
-      break;
-    case ValueType::kAddress:
-      out->append(reinterpret_cast<const char*>(&x.ip.hi), 8);
-      out->append(reinterpret_cast<const char*>(&x.ip.lo), 8);
-      out->push_back(x.ip.v6 ? 1 : 0);
-      break;
-    case ValueType::kString:
-    case ValueType::kJson: {
-      std::string_view s = x.type == ValueType::kString ? x.s : std::string_view();
-      uint32_t n = static_cast<uint32_t>(s.size());
-      out->append(reinterpret_cast<const char*>(&n), 4);
-      out->append(s);
-      break;
-    }
-  }
-}
-
-Value DecodeKey(std::string_view key, size_t* pos) {
-  auto type = static_cast<ValueType>(key[(*pos)++]);
-  Value v;
-  switch (type) {
-    case ValueType::kNull:
-      return v;
-    case ValueType::kBool:
-    case ValueType::kInt:
-    case ValueType::kTimestamp: {
-      int64_t i;
-      std::memcpy(&i, key.data() + *pos, 8);
-      *pos += 8;
-      v.type = type;
-      v.i = i;
-      return v;
-    }
-    case ValueType::kDouble: {
-      double d;
-      std::memcpy(&d, key.data() + *pos, 8);
-      *pos += 8;
-      return Value::Double(d);
-    }
-    case ValueType::kAddress: {
-      IpAddress a;
-      std::memcpy(&a.hi, key.data() + *pos, 8);
-      std::memcpy(&a.lo, key.data() + *pos + 8, 8);
-      a.v6 = key[*pos + 16] != 0;
-      *pos += 17;
-      return Value::Address(a);
-    }
-    case ValueType::kString:
-    case ValueType::kJson: {
-      uint32_t n;
-      std::memcpy(&n, key.data() + *pos, 4);
-      *pos += 4;
-      Value s = Value::String(key.substr(*pos, n));
-      *pos += n;
-      return s;
-    }
-  }
-  return v;
-}
-
-GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
-    : stage_(stage),
-      state_(state),
-      timestamp_slot_(timestamp_slot),
-      states_(stage.aggregates.size()) {}
-
 namespace {
 
-// min/max: numbers numerically, anything else in the natural order.
-int OrderValues(const Value& a, const Value& b) {
-  auto x = AsNumber(a), y = AsNumber(b);
-  if (x && y && a.type != ValueType::kString && b.type != ValueType::kString) {
-    double p = x->as_double(), q = y->as_double();
-    if (x->is_int && y->is_int) return x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
-    return p < q ? -1 : (p > q ? 1 : 0);
+// FixedKey::tag holds a null bit per key (bits 0..15) and an IPv6 bit per
+// address key (bits 16..31: the lane holds an id in v6_addrs_, not IPv4 bits).
+constexpr size_t kMaxFixedKeys = 16;
+constexpr unsigned kV6Shift = 16;
+
+bool IsFixedKind(ColumnKind k) {
+  return k == ColumnKind::kInt || k == ColumnKind::kTimestamp || k == ColumnKind::kBool ||
+         k == ColumnKind::kAddress;
+}
+
+ColumnKind KindOfValue(const Value& v) {
+  switch (v.type) {
+    case ValueType::kInt:
+      return ColumnKind::kInt;
+    case ValueType::kTimestamp:
+      return ColumnKind::kTimestamp;
+    case ValueType::kBool:
+      return ColumnKind::kBool;
+    case ValueType::kAddress:
+      return v.ip.v6 ? ColumnKind::kMixed : ColumnKind::kAddress;  // constant IPv6: generic
+    default:
+      return ColumnKind::kMixed;
   }
-  return NaturalCompare(a, b);
+}
+
+uint64_t LaneBits(const Value& v) {
+  return v.type == ValueType::kAddress ? v.ip.lo : static_cast<uint64_t>(v.i);
 }
 
 }  // namespace
 
-void GroupTable::Update(AggregateState& s, const AggSpec& spec, const Value& v, int64_t ts,
-                        uint64_t order) {
-  switch (spec.kind) {
-    case AggKind::kCountStar:
-      ++s.count;
-      return;
-    case AggKind::kCount:
-      if (!v.is_null()) ++s.count;
-      return;
-    case AggKind::kCountDistinct:
-      if (v.is_null()) return;
-      if (!s.distinct) s.distinct = std::make_unique<std::unordered_set<std::string>>();
-      {
-        std::string k;
-        EncodeKey(v, &k);
-        if (s.distinct->insert(std::move(k)).second) bytes_ += 48;
-      }
-      return;
-    case AggKind::kSum:
-    case AggKind::kAvg: {
-      auto n = AsNumber(v);
-      if (!n) return;
-      ++s.count;
-      if (n->is_int && !s.sum_is_double) {
-        int64_t r;
-        if (!__builtin_add_overflow(s.isum, n->i, &r)) {
-          s.isum = r;
-          return;
+GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
+    : stage_(stage), state_(state), timestamp_slot_(timestamp_slot) {
+  for (const AggSpec& a : stage.aggregates) accs_.push_back(MakeAccumulator(a));
+  if (stage.group_exprs.empty()) {
+    mode_ = Mode::kGlobal;
+    groups_ = 1;
+    ResizeStates();
+  }
+}
+
+GroupTable::~GroupTable() = default;
+
+size_t GroupTable::group_count() const {
+  return groups_;
+}
+
+size_t GroupTable::approximate_bytes() const {
+  size_t b = fixed_.bytes() + v6_ids_.bytes() + v6_addrs_.capacity() * sizeof(IpAddress) +
+             (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
+  for (const auto& a : accs_) b += a->bytes();
+  return b;
+}
+
+Status GroupTable::CheckMemory(size_t budget_bytes, int tables) const {
+  const size_t share = budget_bytes / static_cast<size_t>(std::max(1, tables));
+  if (approximate_bytes() <= share) return Status::Ok();
+  std::string keys;
+  for (const std::string& name : stage_.group_names) keys += (keys.empty() ? " by " : ", ") + name;
+  return Status::ResourceExhausted(
+      "the stats" + keys + " grew past the memory budget of " +
+      (budget_bytes >= (size_t{1} << 20) ? std::to_string(budget_bytes >> 20) + " MB"
+                                         : std::to_string(budget_bytes >> 10) + " KB") +
+      " after " + std::to_string(groups_) +
+      " groups; narrow the query (filter first, group by fewer fields) or raise --memory");
+}
+
+void GroupTable::ResizeStates() {
+  for (auto& a : accs_) a->Resize(groups_);
+}
+
+bool GroupTable::ChooseLayout(const std::vector<ColumnRef>& keys) {
+  if (keys.size() > kMaxFixedKeys) return false;
+  lanes_.clear();
+  unsigned used[2] = {0, 0};
+  for (const ColumnRef& k : keys) {
+    if (!IsFixedKind(k->kind)) return false;
+    const unsigned bits =
+        k->kind == ColumnKind::kInt || k->kind == ColumnKind::kTimestamp ? 64 : 32;
+    int lane = used[0] + bits <= 64 ? 0 : (used[1] + bits <= 64 ? 1 : -1);
+    if (lane < 0) return false;
+    lanes_.push_back(Lane{k->kind, static_cast<uint8_t>(lane), static_cast<uint8_t>(used[lane]),
+                          static_cast<uint8_t>(bits)});
+    used[lane] += bits;
+  }
+  return true;
+}
+
+bool GroupTable::FitsLayout(const std::vector<ColumnRef>& keys) const {
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const Column& c = keys[i].get();
+    const ColumnKind want = lanes_[i].kind;
+    if (c.kind == ColumnKind::kNull) continue;
+    if (c.kind == ColumnKind::kConstant) {
+      if (KindOfValue(c.constant) != want) return false;
+      continue;
+    }
+    if (c.kind != want) return false;
+  }
+  return true;
+}
+
+void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
+  keys_.assign(n, FixedKey{});
+  FixedKey* out = keys_.data();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const Column& c = keys[i].get();
+    const Lane& l = lanes_[i];
+    uint64_t FixedKey::*lane = l.lane == 0 ? &FixedKey::a : &FixedKey::b;
+    const uint32_t null_bit = uint32_t{1} << i;
+    const unsigned shift = l.shift;
+    if (c.kind == ColumnKind::kNull) {
+      for (size_t r = 0; r < n; ++r) out[r].tag |= null_bit;
+      continue;
+    }
+    if (c.kind == ColumnKind::kConstant) {
+      const uint64_t v = LaneBits(c.constant) << shift;
+      for (size_t r = 0; r < n; ++r) out[r].*lane |= v;
+      continue;
+    }
+    // Typed: the value's bits into its lane, straight from the column array.
+    if (c.kind == ColumnKind::kAddress) {
+      // IPv4: its 32 bits; IPv6 (rare in flow logs): a 32-bit id in v6_addrs_.
+      const IpAddress* x = c.addrs.data();
+      const uint32_t v6_bit = uint32_t{1} << (kV6Shift + i);
+      for (size_t r = 0; r < n; ++r) {
+        if (__builtin_expect(x[r].v6, 0)) {
+          out[r].*lane |= static_cast<uint64_t>(V6Id(x[r])) << shift;
+          out[r].tag |= v6_bit;
+        } else {
+          out[r].*lane |= (x[r].lo & 0xFFFFFFFFu) << shift;
         }
-        s.sum_is_double = true;
-        s.dsum = static_cast<double>(s.isum);
-      } else if (!s.sum_is_double) {
-        s.sum_is_double = true;
-        s.dsum = static_cast<double>(s.isum);
       }
-      s.dsum += n->as_double();
-      return;
+    } else {
+      const int64_t* x = c.ints.data();
+      for (size_t r = 0; r < n; ++r) out[r].*lane |= static_cast<uint64_t>(x[r]) << shift;
     }
-    case AggKind::kStddev: {
-      auto n = AsNumber(v);
-      if (!n) return;
-      ++s.count;
-      double x = n->as_double();
-      double d = x - s.mean;
-      s.mean += d / static_cast<double>(s.count);
-      s.m2 += d * (x - s.mean);
-      return;
-    }
-    case AggKind::kPct: {
-      auto n = AsNumber(v);
-      if (!n) return;
-      if (!s.samples) s.samples = std::make_unique<std::vector<double>>();
-      s.samples->push_back(n->as_double());
-      bytes_ += 8;
-      return;
-    }
-    case AggKind::kMin:
-    case AggKind::kMax:
-    case AggKind::kSortsFirst:
-    case AggKind::kSortsLast: {
-      if (v.is_null() || v.type == ValueType::kJson) return;
-      if (s.count++ == 0) {
-        s.best.Set(v);
-        return;
+    if (!c.valid.empty()) {
+      // A missing value: no bits, its null bit set.
+      const uint64_t mask = l.bits == 64 ? ~uint64_t{0} : (uint64_t{0xFFFFFFFF} << shift);
+      for (size_t r = 0; r < n; ++r) {
+        if (!c.valid[r]) {
+          out[r].*lane &= ~mask;
+          out[r].tag = (out[r].tag | null_bit) & ~(uint32_t{1} << (kV6Shift + i));
+        }
       }
-      int c = spec.kind == AggKind::kMin || spec.kind == AggKind::kMax
-                  ? OrderValues(v, s.best.value)
-                  : NaturalCompare(v, s.best.value);
-      bool take = spec.kind == AggKind::kMin || spec.kind == AggKind::kSortsFirst ? c < 0 : c > 0;
-      if (take) s.best.Set(v);
-      return;
-    }
-    case AggKind::kEarliest:
-    case AggKind::kLatest: {
-      if (v.is_null() || v.type == ValueType::kJson) return;
-      bool take = s.count++ == 0;
-      if (!take) {
-        take = spec.kind == AggKind::kEarliest
-                   ? (ts < s.best_ts || (ts == s.best_ts && order < s.best_order))
-                   : (ts > s.best_ts || (ts == s.best_ts && order > s.best_order));
-      }
-      if (take) {
-        s.best.Set(v);
-        s.best_ts = ts;
-        s.best_order = order;
-      }
-      return;
     }
   }
+}
+
+Value GroupTable::KeyValue(const FixedKey& k, size_t i) const {
+  if (k.tag & (uint32_t{1} << i)) return Value::Null();
+  const Lane& l = lanes_[i];
+  uint64_t bits = (l.lane == 0 ? k.a : k.b) >> l.shift;
+  if (l.bits == 32) bits &= 0xFFFFFFFFu;
+  switch (l.kind) {
+    case ColumnKind::kInt:
+      return Value::Int(static_cast<int64_t>(bits));
+    case ColumnKind::kTimestamp:
+      return Value::Timestamp(static_cast<int64_t>(bits));
+    case ColumnKind::kBool:
+      return Value::Bool(bits != 0);
+    default:
+      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(v6_addrs_[bits]);
+      return Value::Address(IpAddress::V4(static_cast<uint32_t>(bits)));
+  }
+}
+
+uint32_t GroupTable::V6Id(const IpAddress& ip) {
+  bool inserted;
+  uint32_t id = v6_ids_.FindOrInsert(FixedKey{ip.hi, ip.lo, 0}, &inserted);
+  if (inserted) v6_addrs_.push_back(ip);
+  return id;
+}
+
+FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
+  for (size_t i = 0; i < lanes_.size(); ++i) {
+    if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
+    const Lane& l = lanes_[i];
+    uint64_t& lane = l.lane == 0 ? k.a : k.b;
+    const uint64_t old_id = (lane >> l.shift) & 0xFFFFFFFFu;
+    lane &= ~(uint64_t{0xFFFFFFFF} << l.shift);
+    lane |= static_cast<uint64_t>(V6Id(from.v6_addrs_[old_id])) << l.shift;
+  }
+  return k;
+}
+
+void GroupTable::ToGeneric() {
+  if (mode_ == Mode::kFixed) {
+    std::vector<FixedKey> keys = fixed_.KeysById();
+    for (const FixedKey& k : keys) {
+      key_.clear();
+      for (size_t i = 0; i < lanes_.size(); ++i) EncodeKey(KeyValue(k, i), &key_);
+      bool inserted;
+      generic_.FindOrInsert(key_, &inserted);  // ids stay: keys go in in id order
+    }
+    fixed_ = FixedKeyIndex();
+    v6_ids_ = FixedKeyIndex();
+    v6_addrs_ = {};
+  }
+  mode_ = Mode::kGeneric;
 }
 
 void GroupTable::Add(const Batch& batch) {
   const size_t n = batch.size;
+  if (n == 0) return;
   std::vector<ColumnRef> keys;
   keys.reserve(stage_.group_exprs.size());
   for (const auto& g : stage_.group_exprs) keys.push_back(Evaluate(*g, batch, *state_));
-  std::vector<ColumnRef> args;
-  args.reserve(stage_.aggregates.size());
-  for (const AggSpec& a : stage_.aggregates) {
-    args.push_back(a.arg ? Evaluate(*a.arg, batch, *state_) : ColumnRef(Column::Null()));
+  ids_.resize(n);
+  if (mode_ == Mode::kUndecided) mode_ = ChooseLayout(keys) ? Mode::kFixed : Mode::kGeneric;
+  if (mode_ == Mode::kFixed && !FitsLayout(keys)) ToGeneric();
+  switch (mode_) {
+    case Mode::kGlobal:
+      std::fill(ids_.begin(), ids_.end(), 0);
+      break;
+    case Mode::kFixed:
+      BuildFixedKeys(keys, n);
+      hashes_.resize(n);
+      fixed_.FindOrInsertBatch(keys_.data(), n, ids_.data(), nullptr, hashes_.data());
+      groups_ = fixed_.size();
+      break;
+    default:
+      for (size_t r = 0; r < n; ++r) {
+        key_.clear();
+        for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key_);
+        bool inserted;
+        ids_[r] = generic_.FindOrInsert(key_, &inserted);
+      }
+      groups_ = generic_.size();
+      break;
   }
+  ResizeStates();
   const Column* ts =
       timestamp_slot_ >= 0 && timestamp_slot_ < static_cast<int>(batch.columns.size())
           ? &batch.columns[timestamp_slot_]
           : nullptr;
-  std::string key;
-  std::vector<uint32_t> groups(n);
-  for (size_t r = 0; r < n; ++r) {
-    key.clear();
-    for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key);
-    bool inserted;
-    uint32_t g = index_.FindOrInsert(key, &inserted);
-    if (inserted) {
-      for (auto& st : states_) st.emplace_back();
-      bytes_ += key.size() + 24 + 96 * states_.size();
-    }
-    groups[r] = g;
-  }
-  for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
+  static const Column kNoArg{};
+  for (size_t a = 0; a < accs_.size(); ++a) {
     const AggSpec& spec = stage_.aggregates[a];
-    auto& st = states_[a];
-    if (spec.kind == AggKind::kCountStar) {
-      for (size_t r = 0; r < n; ++r) ++st[groups[r]].count;
+    if (!spec.arg) {
+      accs_[a]->Add(ids_.data(), n, kNoArg, batch, ts);
       continue;
     }
-    const Column& col = args[a].get();
-    if (spec.kind == AggKind::kSum && col.kind == ColumnKind::kInt) {
-      // Typed fast path: integer sums (packets, bytes).
-      for (size_t r = 0; r < n; ++r) {
-        if (!col.IsValid(r)) continue;
-        AggregateState& s = st[groups[r]];
-        ++s.count;
-        int64_t out;
-        if (!s.sum_is_double && !__builtin_add_overflow(s.isum, col.ints[r], &out)) {
-          s.isum = out;
-        } else {
-          Update(s, spec, Value::Int(col.ints[r]), 0, 0);
-          --s.count;
-        }
-      }
-      continue;
-    }
-    for (size_t r = 0; r < n; ++r) {
-      int64_t t = 0;
-      uint64_t order = 0;
-      if (spec.kind == AggKind::kEarliest || spec.kind == AggKind::kLatest) {
-        if (ts) {
-          auto tv = AsNumber(ts->Get(r));
-          t = tv ? static_cast<int64_t>(tv->as_double()) : 0;
-        }
-        order = (static_cast<uint64_t>(batch.source_ids[r]) << 40) | batch.row_ids[r];
-      }
-      Update(st[groups[r]], spec, col.Get(r), t, order);
-    }
-  }
-}
-
-void GroupTable::MergeState(AggregateState& into, AggregateState&& from, const AggSpec& spec) {
-  switch (spec.kind) {
-    case AggKind::kCountStar:
-    case AggKind::kCount:
-      into.count += from.count;
-      return;
-    case AggKind::kCountDistinct:
-      if (from.distinct) {
-        if (!into.distinct) {
-          into.distinct = std::move(from.distinct);
-        } else {
-          into.distinct->merge(*from.distinct);
-        }
-      }
-      return;
-    case AggKind::kSum:
-    case AggKind::kAvg:
-      if (from.count == 0) return;
-      if (!into.sum_is_double && !from.sum_is_double) {
-        int64_t r;
-        if (!__builtin_add_overflow(into.isum, from.isum, &r)) {
-          into.isum = r;
-          into.count += from.count;
-          return;
-        }
-      }
-      if (!into.sum_is_double) into.dsum = static_cast<double>(into.isum);
-      into.dsum += from.sum_is_double ? from.dsum : static_cast<double>(from.isum);
-      into.sum_is_double = true;
-      into.count += from.count;
-      return;
-    case AggKind::kStddev: {
-      if (from.count == 0) return;
-      if (into.count == 0) {
-        into.count = from.count;
-        into.mean = from.mean;
-        into.m2 = from.m2;
-        return;
-      }
-      double n1 = static_cast<double>(into.count), n2 = static_cast<double>(from.count);
-      double d = from.mean - into.mean;
-      into.mean += d * n2 / (n1 + n2);
-      into.m2 += from.m2 + d * d * n1 * n2 / (n1 + n2);
-      into.count += from.count;
-      return;
-    }
-    case AggKind::kPct:
-      if (from.samples) {
-        if (!into.samples) {
-          into.samples = std::move(from.samples);
-        } else {
-          into.samples->insert(into.samples->end(), from.samples->begin(), from.samples->end());
-        }
-      }
-      return;
-    default:
-      if (from.count == 0) return;
-      if (into.count == 0) {
-        into.best.Set(from.best.value);
-        into.best_ts = from.best_ts;
-        into.best_order = from.best_order;
-        into.count = from.count;
-        return;
-      }
-      Update(into, spec, from.best.value, from.best_ts, from.best_order);
-      into.count += from.count - 1;
-      return;
+    ColumnRef arg = Evaluate(*spec.arg, batch, *state_);
+    accs_[a]->Add(ids_.data(), n, arg.get(), batch, ts);
   }
 }
 
 void GroupTable::Merge(GroupTable&& other) {
-  for (size_t g = 0; g < other.index_.size(); ++g) {
-    bool inserted;
-    uint32_t mine = index_.FindOrInsert(other.index_.key(static_cast<uint32_t>(g)), &inserted);
-    if (inserted) {
-      for (auto& s : states_) s.emplace_back();
-    }
-    for (size_t a = 0; a < states_.size(); ++a) {
-      MergeState(states_[a][mine], std::move(other.states_[a][g]), stage_.aggregates[a]);
-    }
+  if (other.mode_ == Mode::kUndecided) return;  // saw no rows
+  if (mode_ == Mode::kUndecided) {
+    mode_ = other.mode_;
+    lanes_ = other.lanes_;
   }
-  bytes_ += other.bytes_;
+  std::vector<uint32_t> map(other.groups_);
+  auto same_layout = [&] {
+    if (lanes_.size() != other.lanes_.size()) return false;
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      const Lane &x = lanes_[i], &y = other.lanes_[i];
+      if (x.kind != y.kind || x.lane != y.lane || x.shift != y.shift || x.bits != y.bits) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (mode_ == Mode::kGlobal) {
+    map[0] = 0;
+  } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
+    other.fixed_.ForEach([&](const FixedKey& k, uint32_t id) {
+      bool inserted;
+      map[id] = fixed_.FindOrInsert(Translate(other, k), &inserted);
+    });
+    groups_ = fixed_.size();
+  } else {
+    ToGeneric();
+    other.ToGeneric();
+    for (uint32_t g = 0; g < other.groups_; ++g) {
+      bool inserted;
+      map[g] = generic_.FindOrInsert(other.generic_.key(g), &inserted);
+    }
+    groups_ = generic_.size();
+  }
+  ResizeStates();
+  for (size_t a = 0; a < accs_.size(); ++a) accs_[a]->Merge(std::move(*other.accs_[a]), map.data());
 }
 
-Value GroupTable::Final(const AggregateState& s, const AggSpec& spec) const {
-  switch (spec.kind) {
-    case AggKind::kCountStar:
-    case AggKind::kCount:
-      return Value::Int(s.count);
-    case AggKind::kCountDistinct:
-      return Value::Int(s.distinct ? static_cast<int64_t>(s.distinct->size()) : 0);
-    case AggKind::kSum:
-      if (s.count == 0) return Value::Null();
-      return s.sum_is_double ? Value::Double(s.dsum) : Value::Int(s.isum);
-    case AggKind::kAvg:
-      if (s.count == 0) return Value::Null();
-      return Value::Double((s.sum_is_double ? s.dsum : static_cast<double>(s.isum)) /
-                           static_cast<double>(s.count));
-    case AggKind::kStddev:
-      if (s.count == 0) return Value::Null();
-      if (s.count == 1) return Value::Int(0);
-      return Value::Double(std::sqrt(s.m2 / static_cast<double>(s.count - 1)));
-    case AggKind::kPct: {
-      if (!s.samples || s.samples->empty()) return Value::Null();
-      std::vector<double>& v = *s.samples;
-      // Nearest rank: the smallest value with at least p% of values at or below it.
-      size_t rank =
-          static_cast<size_t>(std::ceil(spec.percentile / 100.0 * static_cast<double>(v.size())));
-      size_t idx = rank == 0 ? 0 : rank - 1;
-      std::nth_element(v.begin(), v.begin() + static_cast<long>(idx), v.end());
-      double x = v[idx];
-      if (x == std::floor(x) && std::fabs(x) < 9e15) return Value::Int(static_cast<int64_t>(x));
-      return Value::Double(x);
+std::vector<uint32_t> GroupTable::GroupOrder(size_t groups,
+                                             const std::vector<const Column*>& key_columns) {
+  std::vector<uint32_t> order(groups);
+  std::iota(order.begin(), order.end(), 0);
+  // Natural order of each key in turn, missing keys last; typed columns
+  // compare their arrays directly (the same order as OrderCompare).
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (const Column* col : key_columns) {
+      const Column& c = *col;
+      const bool va = c.IsValid(a) && c.kind != ColumnKind::kNull;
+      const bool vb = c.IsValid(b) && c.kind != ColumnKind::kNull;
+      if (!va || !vb) {
+        if (va == vb) continue;
+        return va;
+      }
+      int cmp;
+      if (c.kind == ColumnKind::kInt || c.kind == ColumnKind::kTimestamp ||
+          c.kind == ColumnKind::kBool) {
+        cmp = c.ints[a] < c.ints[b] ? -1 : (c.ints[a] > c.ints[b] ? 1 : 0);
+      } else if (c.kind == ColumnKind::kAddress && !c.addrs[a].v6 && !c.addrs[b].v6) {
+        cmp = c.addrs[a] < c.addrs[b] ? -1 : (c.addrs[b] < c.addrs[a] ? 1 : 0);
+      } else {
+        Value x = c.Get(a), y = c.Get(b);
+        if (x.is_null() || y.is_null()) {
+          if (x.is_null() && y.is_null()) continue;
+          return y.is_null();
+        }
+        cmp = OrderCompare(x, y);
+      }
+      if (cmp) return cmp < 0;
     }
-    default:
-      return s.count == 0 ? Value::Null() : s.best.value;
-  }
+    return a < b;
+  });
+  return order;
 }
 
 Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys) {
   Batch out;
   out.columns.resize(slot_count);
-  bool empty_global = index_.size() == 0 && stage_.group_exprs.empty();
-  size_t groups = empty_global ? 1 : index_.size();
-  // Order groups by their keys (natural order of each key in turn).
-  std::vector<std::vector<Value>> key_values(groups);
-  for (size_t g = 0; g < index_.size(); ++g) {
-    size_t pos = 0;
-    std::string_view k = index_.key(static_cast<uint32_t>(g));
-    for (size_t i = 0; i < stage_.group_exprs.size(); ++i)
-      key_values[g].push_back(DecodeKey(k, &pos));
-  }
-  std::vector<uint32_t> order(groups);
-  for (uint32_t g = 0; g < groups; ++g) order[g] = g;
-  if (!empty_global && order_by_keys) {
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      for (size_t i = 0; i < key_values[a].size(); ++i) {
-        const Value& x = key_values[a][i];
-        const Value& y = key_values[b][i];
-        if (x.is_null() || y.is_null()) {
-          if (x.is_null() && y.is_null()) continue;
-          return y.is_null();
-        }
-        int c = OrderCompare(x, y);
-        if (c) return c < 0;
-      }
-      return a < b;
-    });
-  }
-  auto& arena = *out.arena;
+  const size_t groups = groups_ == 0 && mode_ == Mode::kGlobal ? 1 : groups_;
+  Arena& arena = *out.arena;
   auto own = [&arena](Value v) {
     if (v.type == ValueType::kString) v.s = arena.Store(v.s);
     return v;
   };
-  for (size_t i = 0; i < stage_.group_slots.size(); ++i) {
-    ColumnBuilder b(groups);
-    for (uint32_t g : order) b.Append(own(key_values[g][i]));
-    out.columns[stage_.group_slots[i]] = b.Finish();
-  }
-  AggregateState empty;
-  for (size_t a = 0; a < stage_.aggregates.size(); ++a) {
-    ColumnBuilder b(groups);
-    for (uint32_t g : order) {
-      b.Append(own(Final(empty_global ? empty : states_[a][g], stage_.aggregates[a])));
+  // Key columns in group id order.
+  std::vector<Column> key_columns;
+  if (mode_ == Mode::kFixed) {
+    // Typed columns straight from the lanes.
+    std::vector<FixedKey> keys = fixed_.KeysById();
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      Column c;
+      c.kind = lanes_[i].kind;
+      bool any_null = false;
+      for (const FixedKey& k : keys) any_null |= (k.tag >> i) & 1;
+      if (any_null) c.valid.resize(groups);
+      if (c.kind == ColumnKind::kAddress) {
+        c.addrs.resize(groups);
+      } else {
+        c.ints.resize(groups);
+      }
+      const Lane& l = lanes_[i];
+      const uint64_t mask = l.bits == 64 ? ~uint64_t{0} : uint64_t{0xFFFFFFFF};
+      const uint32_t v6_bit = uint32_t{1} << (kV6Shift + i);
+      for (size_t g = 0; g < groups; ++g) {
+        const FixedKey& k = keys[g];
+        if (any_null) c.valid[g] = !((k.tag >> i) & 1);
+        const uint64_t bits = ((l.lane == 0 ? k.a : k.b) >> l.shift) & mask;
+        if (c.kind != ColumnKind::kAddress) {
+          c.ints[g] = static_cast<int64_t>(bits);
+        } else if (k.tag & v6_bit) {
+          if (!((k.tag >> i) & 1)) c.addrs[g] = v6_addrs_[bits];
+        } else {
+          c.addrs[g] = IpAddress::V4(static_cast<uint32_t>(bits));
+        }
+      }
+      key_columns.push_back(std::move(c));
     }
-    out.columns[stage_.aggregates[a].result_slot] = b.Finish();
+  } else if (mode_ == Mode::kGeneric) {
+    std::vector<ColumnBuilder> builders(stage_.group_exprs.size(), ColumnBuilder(groups));
+    for (uint32_t g = 0; g < groups_; ++g) {
+      std::string_view k = generic_.key(g);
+      size_t pos = 0;
+      for (ColumnBuilder& b : builders) b.Append(own(DecodeKey(k, &pos)));
+    }
+    for (ColumnBuilder& b : builders) key_columns.push_back(b.Finish());
+  } else if (mode_ == Mode::kUndecided) {
+    key_columns.resize(stage_.group_exprs.size());
+  }
+  for (size_t i = 0; i < stage_.group_slots.size() && i < key_columns.size(); ++i) {
+    out.columns[stage_.group_slots[i]] = std::move(key_columns[i]);
+  }
+  for (size_t a = 0; a < accs_.size(); ++a) {
+    Column c = accs_[a]->FinalColumn(groups);
+    // Text (min/max of strings) points into the accumulator: copy it.
+    for (std::string_view& t : c.strings) t = arena.Store(t);
+    for (Value& v : c.values) v = own(v);
+    out.columns[stage_.aggregates[a].result_slot] = std::move(c);
   }
   out.size = groups;
   out.source_ids.assign(groups, 0);
   out.row_ids.assign(groups, 0);
+  if (order_by_keys && !stage_.group_slots.empty()) {
+    std::vector<const Column*> sort_keys;
+    for (int slot : stage_.group_slots) sort_keys.push_back(&out.columns[slot]);
+    std::vector<uint32_t> order = GroupOrder(groups, sort_keys);
+    bool identity = true;
+    for (uint32_t i = 0; i < order.size() && identity; ++i) identity = order[i] == i;
+    if (!identity) out = Gather(out, order);
+  }
   for (const auto& [slot, expr] : stage_.finals) {
     out.columns[slot] = Evaluate(*expr, out, *state).Release();
     if (out.columns[slot].kind == ColumnKind::kConstant && groups > 0) {

@@ -3,8 +3,23 @@
 //
 // Each worker thread fills its own GroupTable from its batches; the tables
 // merge at the end, and Finish() turns the groups into the stats output rows.
-// Keys are the group values encoded as bytes (a type tag, then a fixed-width
-// payload or a length-prefixed text), so one table serves keys of any types.
+//
+// Keys take one of two paths, chosen from the key columns of the first batch:
+// - fixed: keys of typed int, timestamp, bool or address columns, packed
+//   into two 64-bit lanes (an address takes 32 bits, so `by srcAddr, dstAddr`
+//   is one lane; an IPv6 address, rare in flow logs, is a 32-bit id in a
+//   side table with its bit set in the tag) with a null bit per key, built a
+//   batch at a time from the column arrays and probed in a FixedKeyIndex;
+// - generic: each key Value encoded as bytes (EncodeKey: a type tag, then a
+//   fixed-width payload or a length-prefixed text) in a KeyIndex.
+// A later batch whose key columns do not fit the fixed layout (text, mixed
+// types) moves the table to the generic path: the groups
+// keep their ids, so the aggregate states stay where they are. Both paths
+// give the same groups (numeric text groups with its number).
+//
+// Aggregate states live in Accumulators (group_accumulators.h), flat arrays
+// by group id. The table counts the bytes of its keys and states; the caller
+// checks them against the query's memory budget with CheckMemory().
 //
 // Thread safety: one table per thread; Merge() takes another table by value.
 #pragma once
@@ -12,55 +27,23 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "common/status.h"
 #include "query/column.h"
 #include "query/evaluator.h"
+#include "query/fixed_key_index.h"
+#include "query/group_accumulators.h"
 #include "query/key_index.h"
 #include "query/plan.h"
 
 namespace flowlens::query {
 
-// A value that owns its text.
-struct OwnedValue {
-  Value value;
-  std::string text;
-  void Set(const Value& v) {
-    value = v;
-    if (v.type == ValueType::kString) {
-      text.assign(v.s);
-      value.s = text;
-    } else if (v.type == ValueType::kJson) {
-      value = Value::Null();  // JSON values are not aggregated
-    }
-  }
-  OwnedValue() = default;
-  OwnedValue(const OwnedValue& o) { Set(o.value); }
-  OwnedValue& operator=(const OwnedValue& o) {
-    if (this != &o) Set(o.value);
-    return *this;
-  }
-};
-
-struct AggregateState {
-  int64_t count = 0;
-  int64_t isum = 0;
-  double dsum = 0;
-  bool sum_is_double = false;
-  double mean = 0, m2 = 0;  // Welford, for stddev
-  OwnedValue best;          // min, max, earliest, latest, sortsFirst, sortsLast
-  int64_t best_ts = 0;
-  uint64_t best_order = 0;
-  std::unique_ptr<std::unordered_set<std::string>> distinct;
-  std::unique_ptr<std::vector<double>> samples;
-};
-
 class GroupTable {
  public:
   // `timestamp_slot` is where @timestamp is (for earliest/latest), or -1.
   GroupTable(const Stage& stage, int timestamp_slot, EvalState* state);
+  ~GroupTable();
   // Adds every row of the batch.
   void Add(const Batch& batch);
   void Merge(GroupTable&& other);
@@ -69,25 +52,51 @@ class GroupTable {
   // rows in ascending order of the group keys (or in no particular order when
   // `order_by_keys` is false, because a sort follows).
   Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true);
-  size_t group_count() const { return index_.size(); }
-  size_t approximate_bytes() const { return bytes_; }
+  size_t group_count() const;
+  size_t approximate_bytes() const;
+  // Ok, or a ResourceExhausted error naming the stats keys, the budget and
+  // the group count when the table holds more than its share of `budget_bytes`.
+  // `tables`: how many tables share the budget (one per worker).
+  Status CheckMemory(size_t budget_bytes, int tables = 1) const;
 
  private:
-  void Update(AggregateState& s, const AggSpec& spec, const Value& v, int64_t ts, uint64_t order);
-  void MergeState(AggregateState& into, AggregateState&& from, const AggSpec& spec);
-  Value Final(const AggregateState& s, const AggSpec& spec) const;
+  enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric };
+  // Where one key sits in the fixed layout.
+  struct Lane {
+    ColumnKind kind;  // kInt, kTimestamp, kBool or kAddress (IPv4)
+    uint8_t lane;     // 0: FixedKey::a, 1: FixedKey::b
+    uint8_t shift;
+    uint8_t bits;  // 64 or 32
+  };
+
+  bool ChooseLayout(const std::vector<ColumnRef>& keys);
+  bool FitsLayout(const std::vector<ColumnRef>& keys) const;
+  void BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n);
+  void ToGeneric();
+  Value KeyValue(const FixedKey& k, size_t i) const;
+  uint32_t V6Id(const IpAddress& ip);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
+  void ResizeStates();
+  static std::vector<uint32_t> GroupOrder(size_t groups,
+                                          const std::vector<const Column*>& key_columns);
 
   const Stage& stage_;
   EvalState* state_;
   int timestamp_slot_;
-  KeyIndex index_;                                   // key bytes -> group
-  std::vector<std::vector<AggregateState>> states_;  // [aggregate][group]
-  size_t bytes_ = 0;
+  Mode mode_ = Mode::kUndecided;
+  std::vector<Lane> lanes_;  // kFixed: one per key
+  FixedKeyIndex fixed_;      // kFixed
+  FixedKeyIndex v6_ids_;     // kFixed: IPv6 address -> id in v6_addrs_
+  std::vector<IpAddress> v6_addrs_;
+  KeyIndex generic_;  // kGeneric: key bytes -> group
+  std::vector<std::unique_ptr<Accumulator>> accs_;
+  size_t groups_ = 0;
+  // Scratch for one batch.
+  std::vector<FixedKey> keys_;
+  std::vector<uint32_t> ids_;
+  std::vector<uint64_t> hashes_;
+  std::string key_;
 };
-
-// Appends the key encoding of a value (used for group keys and count_distinct).
-void EncodeKey(const Value& v, std::string* out);
-// Decodes one value at *pos and advances; strings point into `key`.
-Value DecodeKey(std::string_view key, size_t* pos);
 
 }  // namespace flowlens::query

@@ -465,6 +465,7 @@ bool Analyzer::BindStats(const Command& c, Stage* stage) {
     stage->group_exprs.push_back(std::move(g));
     group_names.push_back(p.name());
   }
+  stage->group_names = group_names;
   std::unordered_set<std::string> aliases;
   stats_aliases_ = &aliases;
   std::vector<std::string> agg_names;

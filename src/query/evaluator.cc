@@ -153,6 +153,76 @@ bool TryStringEquality(Op op, const Column& col, const Value& k, std::vector<uin
   return true;
 }
 
+// Fast path: isIpInSubnet / isIpv4InSubnet / isIpv6InSubnet of an address
+// column and a constant CIDR: the CIDR parsed once per batch, IPv4 rows tested
+// with a mask and a compare. Same answers as the functions (ip_functions.cc):
+// the address and the CIDR must be of the function's family.
+bool TrySubnetPredicate(const BoundExpr& e, const Batch& batch, EvalState& state,
+                        std::vector<uint8_t>* out) {
+  if (e.kind != BoundKind::kCall || e.children.size() != 2 ||
+      e.children[1]->kind != BoundKind::kConstant ||
+      e.children[1]->constant.type != ValueType::kString) {
+    return false;
+  }
+  const std::string_view name = e.function->name;
+  int family;  // 0 any, 4, 6
+  if (name == "isipinsubnet") {
+    family = 0;
+  } else if (name == "isipv4insubnet") {
+    family = 4;
+  } else if (name == "isipv6insubnet") {
+    family = 6;
+  } else {
+    return false;
+  }
+  ColumnRef col = Evaluate(*e.children[0], batch, state);
+  if (col->kind != ColumnKind::kAddress && col->kind != ColumnKind::kNull) return false;
+  const size_t n = batch.size;
+  out->assign(n, 0);
+  std::optional<IpSubnet> net = IpSubnet::Parse(e.children[1]->constant.s);
+  if (!net || col->kind == ColumnKind::kNull) return true;
+  if ((family == 4 && net->base.v6) || (family == 6 && !net->base.v6)) return true;
+  uint8_t* o = out->data();
+  const IpAddress* a = col->addrs.data();
+  if (!net->base.v6) {
+    const uint32_t mask = net->prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - net->prefix_length);
+    const uint32_t base = net->base.v4_bits();
+    for (size_t i = 0; i < n; ++i) o[i] = !a[i].v6 && (a[i].v4_bits() & mask) == base;
+  } else {
+    for (size_t i = 0; i < n; ++i) o[i] = net->Contains(a[i]);
+  }
+  if (!col->valid.empty()) {
+    for (size_t i = 0; i < n; ++i) o[i] &= col->valid[i];
+  }
+  return true;
+}
+
+// Fast path: an int column `in` a list of ints.
+bool TryIntInList(const BoundExpr& e, const Column& col, std::vector<uint8_t>* out, size_t n) {
+  if (col.kind != ColumnKind::kInt || e.list.empty() || e.list.size() > 16) return false;
+  int64_t items[16];
+  for (size_t j = 0; j < e.list.size(); ++j) {
+    if (e.list[j].type != ValueType::kInt) return false;
+    items[j] = e.list[j].i;
+  }
+  out->resize(n);
+  uint8_t* o = out->data();
+  const int64_t* x = col.ints.data();
+  const size_t m = e.list.size();
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t hit = 0;
+    for (size_t j = 0; j < m; ++j) hit |= x[i] == items[j];
+    o[i] = hit;
+  }
+  if (!col.valid.empty()) {
+    for (size_t i = 0; i < n; ++i) o[i] &= col.valid[i];
+  }
+  if (e.negate) {
+    for (size_t i = 0; i < n; ++i) o[i] = !o[i] && col.IsValid(i);
+  }
+  return true;
+}
+
 Column BoolColumn(std::vector<uint8_t>&& flags) {
   Column c;
   c.kind = ColumnKind::kBool;
@@ -440,8 +510,10 @@ void EvaluatePredicate(const BoundExpr& e, const Batch& batch, EvalState& state,
     for (size_t i = 0; i < n; ++i) (*keep)[i] = Like(e, col->Get(i), batch.arena.get());
     return;
   }
+  if (TrySubnetPredicate(e, batch, state, keep)) return;
   if (e.kind == BoundKind::kIn) {
     ColumnRef col = Evaluate(*e.children[0], batch, state);
+    if (TryIntInList(e, col.get(), keep, n)) return;
     keep->resize(n);
     for (size_t i = 0; i < n; ++i) (*keep)[i] = InList(e, col->Get(i));
     return;

@@ -191,12 +191,9 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
             out.matched += b.size;
             if (streaming_stats) {
               out.groups->Add(b);
-              if (out.groups->approximate_bytes() > options.memory_budget_bytes / threads) {
-                out.status = Status::ResourceExhausted(
-                    "the stats command needs more memory than the query's budget of " +
-                    std::to_string(options.memory_budget_bytes >> 20) +
-                    " MB (too many groups); filter first, group by fewer fields, or raise the "
-                    "budget");
+              Status mem = out.groups->CheckMemory(options.memory_budget_bytes, threads);
+              if (!mem.ok()) {
+                out.status = mem;
                 failed = true;
               }
             } else {

@@ -97,8 +97,25 @@ void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descendi
               std::vector<uint32_t>* rows, size_t limit) {
   // Ties fall back to the row index, so the order is that of a stable sort
   // whether the whole set is sorted or only its top `limit`.
+  // Int-valued keys (counts, sums, timestamps) compare their arrays without
+  // making Values: the same order as OrderCompare for two values of one type.
+  std::vector<uint8_t> typed(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    ColumnKind kind = keys[k].kind;
+    typed[k] = kind == ColumnKind::kInt || kind == ColumnKind::kTimestamp;
+  }
   auto less = [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < keys.size(); ++k) {
+      if (typed[k]) {
+        const Column& c = keys[k];
+        const bool va = c.IsValid(a), vb = c.IsValid(b);
+        if (!va || !vb) {
+          if (va == vb) continue;
+          return va;  // missing values last
+        }
+        if (c.ints[a] == c.ints[b]) continue;
+        return descending[k] ? c.ints[a] > c.ints[b] : c.ints[a] < c.ints[b];
+      }
       Value x = keys[k].Get(a), y = keys[k].Get(b);
       if (x.is_null() || y.is_null()) {
         if (x.is_null() && y.is_null()) continue;

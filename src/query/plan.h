@@ -98,6 +98,7 @@ struct Stage {
   // kStats
   std::vector<BoundExprPtr> group_exprs;  // evaluated on input rows
   std::vector<int> group_slots;           // output slot of each group key
+  std::vector<std::string> group_names;   // each key as written, for messages
   std::vector<AggSpec> aggregates;
   std::vector<std::pair<int, BoundExprPtr>> finals;  // projection slot <- expr over agg slots
   // kSort

@@ -1,0 +1,594 @@
+#include "query/group_accumulators.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "query/fixed_key_index.h"
+#include "query/key_index.h"
+#include "query/operators.h"
+
+namespace flowlens::query {
+
+namespace {
+
+// The value a group key or distinct value stands for: numeric text as its
+// number, integral doubles as ints.
+Value CanonicalKeyValue(const Value& v) {
+  Value x = v;
+  if (x.type == ValueType::kString) {
+    if (auto n = ParseNumber(x.s)) x = n->is_int ? Value::Int(n->i) : Value::Double(n->d);
+  }
+  if (x.type == ValueType::kDouble && x.d == std::floor(x.d) && std::fabs(x.d) < 9e15) {
+    x = Value::Int(static_cast<int64_t>(x.d));
+  }
+  return x;
+}
+
+}  // namespace
+
+void EncodeKey(const Value& v, std::string* out) {
+  Value x = CanonicalKeyValue(v);
+  out->push_back(static_cast<char>(x.type));
+  switch (x.type) {
+    case ValueType::kNull:
+      break;
+    case ValueType::kBool:
+    case ValueType::kInt:
+    case ValueType::kTimestamp:
+      out->append(reinterpret_cast<const char*>(&x.i), 8);
+      break;
+    case ValueType::kDouble:
+      out->append(reinterpret_cast<const char*>(&x.d), 8);
+      break;
+    case ValueType::kAddress:
+      out->append(reinterpret_cast<const char*>(&x.ip.hi), 8);
+      out->append(reinterpret_cast<const char*>(&x.ip.lo), 8);
+      out->push_back(x.ip.v6 ? 1 : 0);
+      break;
+    case ValueType::kString:
+    case ValueType::kJson: {
+      std::string_view s = x.type == ValueType::kString ? x.s : std::string_view();
+      uint32_t n = static_cast<uint32_t>(s.size());
+      out->append(reinterpret_cast<const char*>(&n), 4);
+      out->append(s);
+      break;
+    }
+  }
+}
+
+Value DecodeKey(std::string_view key, size_t* pos) {
+  auto type = static_cast<ValueType>(key[(*pos)++]);
+  Value v;
+  switch (type) {
+    case ValueType::kNull:
+      return v;
+    case ValueType::kBool:
+    case ValueType::kInt:
+    case ValueType::kTimestamp: {
+      int64_t i;
+      std::memcpy(&i, key.data() + *pos, 8);
+      *pos += 8;
+      v.type = type;
+      v.i = i;
+      return v;
+    }
+    case ValueType::kDouble: {
+      double d;
+      std::memcpy(&d, key.data() + *pos, 8);
+      *pos += 8;
+      return Value::Double(d);
+    }
+    case ValueType::kAddress: {
+      IpAddress a;
+      std::memcpy(&a.hi, key.data() + *pos, 8);
+      std::memcpy(&a.lo, key.data() + *pos + 8, 8);
+      a.v6 = key[*pos + 16] != 0;
+      *pos += 17;
+      return Value::Address(a);
+    }
+    case ValueType::kString:
+    case ValueType::kJson: {
+      uint32_t n;
+      std::memcpy(&n, key.data() + *pos, 4);
+      *pos += 4;
+      Value s = Value::String(key.substr(*pos, n));
+      *pos += n;
+      return s;
+    }
+  }
+  return v;
+}
+
+Column Accumulator::FinalColumn(size_t groups) {
+  ColumnBuilder b(groups);
+  for (size_t g = 0; g < groups; ++g) b.Append(Final(static_cast<uint32_t>(g)));
+  return b.Finish();
+}
+
+namespace {
+
+bool IsIntLike(ColumnKind k) {
+  return k == ColumnKind::kInt || k == ColumnKind::kTimestamp || k == ColumnKind::kBool;
+}
+
+// count(*) and count(field): one int64 per group.
+class CountAccumulator final : public Accumulator {
+ public:
+  explicit CountAccumulator(bool star) : star_(star) {}
+  void Resize(size_t groups) override { counts_.resize(groups, 0); }
+  void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
+    int64_t* c = counts_.data();
+    if (star_ || arg.kind == ColumnKind::kConstant ||
+        (arg.kind != ColumnKind::kMixed && arg.kind != ColumnKind::kNull && arg.valid.empty())) {
+      for (size_t r = 0; r < n; ++r) ++c[ids[r]];
+    } else if (arg.kind == ColumnKind::kMixed) {
+      for (size_t r = 0; r < n; ++r) c[ids[r]] += !arg.values[r].is_null();
+    } else if (arg.kind != ColumnKind::kNull) {
+      for (size_t r = 0; r < n; ++r) c[ids[r]] += arg.valid[r];
+    }
+  }
+  void Merge(Accumulator&& other, const uint32_t* map) override {
+    auto& o = static_cast<CountAccumulator&>(other);
+    for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
+  }
+  Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
+  Column FinalColumn(size_t groups) override {
+    Column c;
+    c.kind = ColumnKind::kInt;
+    c.ints.assign(counts_.begin(), counts_.begin() + static_cast<long>(groups));
+    return c;
+  }
+  size_t bytes() const override { return counts_.capacity() * sizeof(int64_t); }
+
+ private:
+  bool star_;
+  std::vector<int64_t> counts_;
+};
+
+// sum and avg: an exact int64 sum that turns double on overflow or on the
+// first non-integer value, and the count of numeric values.
+class SumAccumulator final : public Accumulator {
+ public:
+  explicit SumAccumulator(bool avg) : avg_(avg) {}
+  void Resize(size_t groups) override { states_.resize(groups); }
+  void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
+    State* st = states_.data();
+    if (arg.kind == ColumnKind::kInt) {
+      const int64_t* x = arg.ints.data();
+      const uint8_t* valid = arg.valid.empty() ? nullptr : arg.valid.data();
+      for (size_t r = 0; r < n; ++r) {
+        if (valid && !valid[r]) continue;
+        State& s = st[ids[r]];
+        ++s.count;
+        int64_t sum;
+        if (!s.is_double && !__builtin_add_overflow(s.isum, x[r], &sum)) {
+          s.isum = sum;
+        } else {
+          AddDouble(s, static_cast<double>(x[r]));
+        }
+      }
+      return;
+    }
+    if (arg.kind == ColumnKind::kDouble) {
+      for (size_t r = 0; r < n; ++r) {
+        if (!arg.IsValid(r)) continue;
+        State& s = st[ids[r]];
+        ++s.count;
+        AddDouble(s, arg.doubles[r]);
+      }
+      return;
+    }
+    if (arg.kind == ColumnKind::kNull) return;
+    for (size_t r = 0; r < n; ++r) {
+      std::optional<Number> num = AsNumber(arg.Get(r));
+      if (num) AddNumber(st[ids[r]], *num, 1);
+    }
+  }
+  void Merge(Accumulator&& other, const uint32_t* map) override {
+    auto& o = static_cast<SumAccumulator&>(other);
+    for (size_t g = 0; g < o.states_.size(); ++g) {
+      const State& from = o.states_[g];
+      if (from.count == 0) continue;
+      State& into = states_[map[g]];
+      if (from.is_double) {
+        AddNumber(into, Number{false, 0, from.dsum}, from.count);
+      } else {
+        AddNumber(into, Number{true, from.isum, 0}, from.count);
+      }
+    }
+  }
+  Value Final(uint32_t g) override {
+    const State& s = states_[g];
+    if (s.count == 0) return Value::Null();
+    if (avg_) {
+      return Value::Double((s.is_double ? s.dsum : static_cast<double>(s.isum)) /
+                           static_cast<double>(s.count));
+    }
+    return s.is_double ? Value::Double(s.dsum) : Value::Int(s.isum);
+  }
+  Column FinalColumn(size_t groups) override {
+    // Sums that stayed exact ints: an int column, nulls where nothing was summed.
+    if (avg_) return Accumulator::FinalColumn(groups);
+    Column c;
+    c.kind = ColumnKind::kInt;
+    c.ints.resize(groups);
+    bool any_missing = false;
+    for (size_t g = 0; g < groups; ++g) {
+      const State& s = states_[g];
+      if (s.is_double) return Accumulator::FinalColumn(groups);
+      c.ints[g] = s.isum;
+      any_missing |= s.count == 0;
+    }
+    if (any_missing) {
+      c.valid.resize(groups);
+      for (size_t g = 0; g < groups; ++g) c.valid[g] = states_[g].count != 0;
+    }
+    return c;
+  }
+  size_t bytes() const override { return states_.capacity() * sizeof(State); }
+
+ private:
+  struct State {
+    int64_t isum = 0;
+    int64_t count = 0;
+    double dsum = 0;
+    bool is_double = false;
+  };
+  static void AddDouble(State& s, double x) {
+    if (!s.is_double) {
+      s.is_double = true;
+      s.dsum = static_cast<double>(s.isum);
+    }
+    s.dsum += x;
+  }
+  static void AddNumber(State& s, const Number& x, int64_t count) {
+    s.count += count;
+    int64_t sum;
+    if (x.is_int && !s.is_double && !__builtin_add_overflow(s.isum, x.i, &sum)) {
+      s.isum = sum;
+      return;
+    }
+    AddDouble(s, x.as_double());
+  }
+  bool avg_;
+  std::vector<State> states_;
+};
+
+// count_distinct: the set of (group, value) pairs of all groups in one index,
+// so a group with few values costs a few slots rather than a hash set of its
+// own. Fixed-width values (ints, timestamps, bools, IPv4) go to a
+// FixedKeyIndex as {value, type << 32 | group}; others to a KeyIndex as the
+// group's 4 bytes then the value's key encoding.
+class DistinctAccumulator final : public Accumulator {
+ public:
+  void Resize(size_t groups) override { counts_.resize(groups, 0); }
+
+  void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
+    if (arg.kind == ColumnKind::kNull) return;
+    keys_.resize(n);
+    size_t m = 0;
+    if (IsIntLike(arg.kind)) {
+      const uint64_t type =
+          static_cast<uint64_t>(arg.kind == ColumnKind::kInt    ? ValueType::kInt
+                                : arg.kind == ColumnKind::kBool ? ValueType::kBool
+                                                                : ValueType::kTimestamp)
+          << 32;
+      for (size_t r = 0; r < n; ++r) {
+        if (!arg.IsValid(r)) continue;
+        keys_[m++] = FixedKey{static_cast<uint64_t>(arg.ints[r]), type | ids[r], 0};
+      }
+    } else if (arg.kind == ColumnKind::kAddress) {
+      const uint64_t type = static_cast<uint64_t>(ValueType::kAddress) << 32;
+      for (size_t r = 0; r < n; ++r) {
+        if (!arg.IsValid(r)) continue;
+        if (arg.addrs[r].v6) {
+          AddOne(ids[r], Value::Address(arg.addrs[r]));
+        } else {
+          keys_[m++] = FixedKey{arg.addrs[r].lo, type | ids[r], 0};
+        }
+      }
+    } else {
+      for (size_t r = 0; r < n; ++r) {
+        Value v = arg.Get(r);
+        if (!v.is_null()) AddOne(ids[r], v);
+      }
+    }
+    if (m == 0) return;
+    found_.resize(m);
+    inserted_.resize(m);
+    hashes_.resize(m);
+    fixed_.FindOrInsertBatch(keys_.data(), m, found_.data(), inserted_.data(), hashes_.data());
+    for (size_t i = 0; i < m; ++i) counts_[static_cast<uint32_t>(keys_[i].b)] += inserted_[i];
+  }
+
+  void Merge(Accumulator&& other, const uint32_t* map) override {
+    auto& o = static_cast<DistinctAccumulator&>(other);
+    o.fixed_.ForEach([&](const FixedKey& k, uint32_t) {
+      uint32_t g = map[static_cast<uint32_t>(k.b)];
+      bool inserted;
+      fixed_.FindOrInsert(FixedKey{k.a, (k.b & ~uint64_t{0xFFFFFFFF}) | g, 0}, &inserted);
+      counts_[g] += inserted;
+    });
+    for (size_t i = 0; i < o.text_.size(); ++i) {
+      std::string_view k = o.text_.key(static_cast<uint32_t>(i));
+      uint32_t g;
+      std::memcpy(&g, k.data(), 4);
+      g = map[g];
+      scratch_.assign(reinterpret_cast<const char*>(&g), 4);
+      scratch_.append(k.substr(4));
+      bool inserted;
+      text_.FindOrInsert(scratch_, &inserted);
+      counts_[g] += inserted;
+    }
+  }
+
+  Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
+  size_t bytes() const override {
+    return counts_.capacity() * sizeof(int64_t) + fixed_.bytes() +
+           (text_.size() ? text_.bytes() : 0);
+  }
+
+ private:
+  // One value of an untyped column (or an IPv6 address).
+  void AddOne(uint32_t group, const Value& v) {
+    Value x = CanonicalKeyValue(v);
+    bool inserted;
+    switch (x.type) {
+      case ValueType::kInt:
+      case ValueType::kBool:
+      case ValueType::kTimestamp:
+        fixed_.FindOrInsert(
+            FixedKey{static_cast<uint64_t>(x.i), static_cast<uint64_t>(x.type) << 32 | group, 0},
+            &inserted);
+        break;
+      case ValueType::kAddress:
+        if (!x.ip.v6) {
+          fixed_.FindOrInsert(
+              FixedKey{x.ip.lo, static_cast<uint64_t>(ValueType::kAddress) << 32 | group, 0},
+              &inserted);
+          break;
+        }
+        [[fallthrough]];
+      default:
+        scratch_.assign(reinterpret_cast<const char*>(&group), 4);
+        EncodeKey(x, &scratch_);
+        text_.FindOrInsert(scratch_, &inserted);
+        break;
+    }
+    counts_[group] += inserted;
+  }
+
+  std::vector<int64_t> counts_;
+  FixedKeyIndex fixed_;
+  KeyIndex text_;
+  // Scratch for one batch.
+  std::vector<FixedKey> keys_;
+  std::vector<uint32_t> found_;
+  std::vector<uint8_t> inserted_;
+  std::vector<uint64_t> hashes_;
+  std::string scratch_;
+};
+
+// A value that owns its text.
+struct OwnedValue {
+  Value value;
+  std::string text;
+  void Set(const Value& v) {
+    value = v;
+    if (v.type == ValueType::kString) {
+      text.assign(v.s);
+      value.s = text;
+    } else if (v.type == ValueType::kJson) {
+      value = Value::Null();  // JSON values are not aggregated
+    }
+  }
+  OwnedValue() = default;
+  OwnedValue(const OwnedValue& o) { Set(o.value); }
+  OwnedValue& operator=(const OwnedValue& o) {
+    if (this != &o) Set(o.value);
+    return *this;
+  }
+};
+
+// min/max: numbers numerically, anything else in the natural order.
+int OrderValues(const Value& a, const Value& b) {
+  auto x = AsNumber(a), y = AsNumber(b);
+  if (x && y && a.type != ValueType::kString && b.type != ValueType::kString) {
+    double p = x->as_double(), q = y->as_double();
+    if (x->is_int && y->is_int) return x->i < y->i ? -1 : (x->i > y->i ? 1 : 0);
+    return p < q ? -1 : (p > q ? 1 : 0);
+  }
+  return NaturalCompare(a, b);
+}
+
+// min, max, pct, stddev, earliest, latest, sortsFirst, sortsLast: a Value
+// per group, updated row by row.
+class ValueAccumulator final : public Accumulator {
+ public:
+  explicit ValueAccumulator(const AggSpec& spec) : spec_(spec) {}
+  void Resize(size_t groups) override { states_.resize(groups); }
+
+  void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch& batch,
+           const Column* ts) override {
+    const bool ordered = spec_.kind == AggKind::kEarliest || spec_.kind == AggKind::kLatest;
+    for (size_t r = 0; r < n; ++r) {
+      int64_t t = 0;
+      uint64_t order = 0;
+      if (ordered) {
+        if (ts) {
+          auto tv = AsNumber(ts->Get(r));
+          t = tv ? static_cast<int64_t>(tv->as_double()) : 0;
+        }
+        uint64_t source = r < batch.source_ids.size() ? batch.source_ids[r] : 0;
+        uint64_t row = r < batch.row_ids.size() ? batch.row_ids[r] : 0;
+        order = (source << 40) | row;
+      }
+      Update(states_[ids[r]], arg.Get(r), t, order);
+    }
+  }
+
+  void Merge(Accumulator&& other, const uint32_t* map) override {
+    auto& o = static_cast<ValueAccumulator&>(other);
+    for (size_t g = 0; g < o.states_.size(); ++g)
+      MergeState(states_[map[g]], std::move(o.states_[g]));
+  }
+
+  Value Final(uint32_t g) override {
+    State& s = states_[g];
+    switch (spec_.kind) {
+      case AggKind::kStddev:
+        if (s.count == 0) return Value::Null();
+        if (s.count == 1) return Value::Int(0);
+        return Value::Double(std::sqrt(s.m2 / static_cast<double>(s.count - 1)));
+      case AggKind::kPct: {
+        if (s.samples.empty()) return Value::Null();
+        std::vector<double>& v = s.samples;
+        // Nearest rank: the smallest value with at least p% of values at or below it.
+        size_t rank = static_cast<size_t>(
+            std::ceil(spec_.percentile / 100.0 * static_cast<double>(v.size())));
+        size_t idx = rank == 0 ? 0 : rank - 1;
+        std::nth_element(v.begin(), v.begin() + static_cast<long>(idx), v.end());
+        double x = v[idx];
+        if (x == std::floor(x) && std::fabs(x) < 9e15) return Value::Int(static_cast<int64_t>(x));
+        return Value::Double(x);
+      }
+      default:
+        return s.count == 0 ? Value::Null() : s.best.value;
+    }
+  }
+
+  size_t bytes() const override { return states_.capacity() * sizeof(State) + extra_bytes_; }
+
+ private:
+  struct State {
+    int64_t count = 0;
+    double mean = 0, m2 = 0;  // Welford, for stddev
+    OwnedValue best;
+    int64_t best_ts = 0;
+    uint64_t best_order = 0;
+    std::vector<double> samples;  // pct
+  };
+
+  void Update(State& s, const Value& v, int64_t ts, uint64_t order) {
+    switch (spec_.kind) {
+      case AggKind::kStddev: {
+        auto n = AsNumber(v);
+        if (!n) return;
+        ++s.count;
+        double x = n->as_double();
+        double d = x - s.mean;
+        s.mean += d / static_cast<double>(s.count);
+        s.m2 += d * (x - s.mean);
+        return;
+      }
+      case AggKind::kPct: {
+        auto n = AsNumber(v);
+        if (!n) return;
+        s.samples.push_back(n->as_double());
+        extra_bytes_ += sizeof(double);
+        return;
+      }
+      case AggKind::kEarliest:
+      case AggKind::kLatest: {
+        if (v.is_null() || v.type == ValueType::kJson) return;
+        bool take = s.count++ == 0;
+        if (!take) {
+          take = spec_.kind == AggKind::kEarliest
+                     ? (ts < s.best_ts || (ts == s.best_ts && order < s.best_order))
+                     : (ts > s.best_ts || (ts == s.best_ts && order > s.best_order));
+        }
+        if (take) {
+          TakeText(s, v);
+          s.best_ts = ts;
+          s.best_order = order;
+        }
+        return;
+      }
+      default: {  // min, max, sortsFirst, sortsLast
+        if (v.is_null() || v.type == ValueType::kJson) return;
+        if (s.count++ == 0) {
+          TakeText(s, v);
+          return;
+        }
+        const bool by_number = spec_.kind == AggKind::kMin || spec_.kind == AggKind::kMax;
+        int c = by_number ? OrderValues(v, s.best.value) : NaturalCompare(v, s.best.value);
+        bool take =
+            spec_.kind == AggKind::kMin || spec_.kind == AggKind::kSortsFirst ? c < 0 : c > 0;
+        if (take) TakeText(s, v);
+        return;
+      }
+    }
+  }
+
+  void TakeText(State& s, const Value& v) {
+    size_t before = s.best.text.capacity();
+    s.best.Set(v);
+    extra_bytes_ += s.best.text.capacity() - std::min(before, s.best.text.capacity());
+  }
+
+  void MergeState(State& into, State&& from) {
+    switch (spec_.kind) {
+      case AggKind::kStddev: {
+        if (from.count == 0) return;
+        if (into.count == 0) {
+          into.count = from.count;
+          into.mean = from.mean;
+          into.m2 = from.m2;
+          return;
+        }
+        double n1 = static_cast<double>(into.count), n2 = static_cast<double>(from.count);
+        double d = from.mean - into.mean;
+        into.mean += d * n2 / (n1 + n2);
+        into.m2 += from.m2 + d * d * n1 * n2 / (n1 + n2);
+        into.count += from.count;
+        return;
+      }
+      case AggKind::kPct:
+        if (into.samples.empty()) {
+          into.samples = std::move(from.samples);
+        } else {
+          into.samples.insert(into.samples.end(), from.samples.begin(), from.samples.end());
+        }
+        return;
+      default:
+        if (from.count == 0) return;
+        if (into.count == 0) {
+          into.best.Set(from.best.value);
+          into.best_ts = from.best_ts;
+          into.best_order = from.best_order;
+          into.count = from.count;
+          return;
+        }
+        Update(into, from.best.value, from.best_ts, from.best_order);
+        into.count += from.count - 1;
+        return;
+    }
+  }
+
+  const AggSpec& spec_;
+  std::vector<State> states_;
+  size_t extra_bytes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Accumulator> MakeAccumulator(const AggSpec& spec) {
+  switch (spec.kind) {
+    case AggKind::kCountStar:
+      return std::make_unique<CountAccumulator>(true);
+    case AggKind::kCount:
+      return std::make_unique<CountAccumulator>(false);
+    case AggKind::kSum:
+      return std::make_unique<SumAccumulator>(false);
+    case AggKind::kAvg:
+      return std::make_unique<SumAccumulator>(true);
+    case AggKind::kCountDistinct:
+      return std::make_unique<DistinctAccumulator>();
+    default:
+      return std::make_unique<ValueAccumulator>(spec);
+  }
+}
+
+}  // namespace flowlens::query
