@@ -10,7 +10,7 @@ namespace flowlens::server {
 
 Handler FindOperation(std::string_view name) {
   // Sorted by name for the binary search.
-  static constexpr std::array<std::pair<std::string_view, Handler>, 18> kOps = {{
+  static constexpr std::array<std::pair<std::string_view, Handler>, 19> kOps = {{
       {"CreateLogGroup", CreateLogGroup},
       {"CreateLogStream", CreateLogStream},
       {"DeleteLogGroup", DeleteLogGroup},
@@ -21,6 +21,7 @@ Handler FindOperation(std::string_view name) {
       {"DescribeLogStreams", DescribeLogStreams},
       {"DescribeQueries", DescribeQueries},
       {"DescribeQueryDefinitions", DescribeQueryDefinitions},
+      {"FilterLogEvents", FilterLogEvents},
       {"GetLogEvents", GetLogEvents},
       {"GetLogRecord", GetLogRecord},
       {"GetQueryResults", GetQueryResults},

@@ -1,6 +1,6 @@
 // Events: PutLogEvents (the ingest path, answered once the events are in the
 // write-ahead log) and GetLogEvents (one stream, paged with forward and
-// backward tokens).
+// backward tokens). FilterLogEvents is in ops_filter.cc.
 #include <string>
 #include <vector>
 

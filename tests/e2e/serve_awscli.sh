@@ -228,6 +228,40 @@ assert [e["message"] for e in d2["events"]] == got[-1000:-500], "backward page"
 P
 ok "get-log-events: start from head, forward paging to the end, newest page, backward token"
 
+# --- filter-log-events: flow-log patterns, terms, streams, pages ---------------
+fle_count() {  # PATTERN [more args] -> number of events (the CLI follows nextToken)
+  local p=$1
+  shift
+  aws_ok filter-log-events --log-group-name /vpc/flowlogs --filter-pattern "$p" "$@" |
+    jq_py 'len(d["events"])'
+}
+want=$("$bin" query -f "$work/group.log" -o csv 'filter dstPort = 22 | stats count(*) as n' | tail -1)
+got=$(fle_count '[version, account, eni, source, destination, srcport, destport="22", protocol, packets, bytes, windowstart, windowend, action, flowlogstatus]')
+[ "$got" = "$want" ] || fail "filter-log-events destport=22: $got, flowlens query: $want"
+want=$("$bin" query -f "$work/group.log" -o csv 'filter action = "REJECT" and srcPort > 1024 | stats count(*) as n' | tail -1)
+got=$(fle_count '[..., srcport > 1024, destport, protocol, packets, bytes, start, end, action = REJECT, status]')
+[ "$got" = "$want" ] || fail "filter-log-events '...' pattern: $got, flowlens query: $want"
+got=$(fle_count 'REJECT' --page-size 40)
+want=$(grep -c REJECT "$work/group.log")
+[ "$got" = "$want" ] || fail "filter-log-events term in pages of 40: $got, grep: $want"
+got=$(fle_count '' --log-stream-names eni-b-all)
+[ "$got" = 3 ] || fail "filter-log-events one stream: $got"
+got=$(fle_count 'fresh -"event 1"' --log-stream-name-prefix eni-)
+[ "$got" = 2 ] || fail "filter-log-events exclusion and prefix: $got"
+out=$(aws_ok filter-log-events --log-group-name /vpc/flowlogs --log-stream-names eni-b-all \
+  --start-time $(((now - 59) * 1000)) --end-time $(((now - 58) * 1000)))
+[ "$(jq_py '"|".join(e["message"] for e in d["events"])' <<<"$out")" = "fresh event 1|fresh event 2" ] ||
+  fail "filter-log-events time range: $out"
+jq_py 'all(len(e["eventId"]) == 56 for e in d["events"])' <<<"$out" | grep -q True || fail "eventId: $out"
+aws_err InvalidParameterException alice filter-log-events --log-group-name /vpc/flowlogs \
+  --filter-pattern '[a, b'
+n=$(AWS_SHARED_CREDENTIALS_FILE="$work/client-credentials" AWS_CONFIG_FILE="$work/config" \
+  AWS_DEFAULT_REGION=us-east-1 AWS_PROFILE=alice AWS_PAGER="" timeout 60 /usr/bin/aws \
+  --endpoint-url "http://127.0.0.1:$port" logs tail /vpc/flowlogs --since 2d \
+  --filter-pattern fresh --format short | grep -c "fresh event")
+[ "$n" = 3 ] || fail "aws logs tail: $n lines"
+ok "filter-log-events: space-delimited flow-log patterns equal flowlens query, terms, streams, pages, time range, bad pattern; aws logs tail"
+
 # --- Logs Insights: start-query / get-query-results vs flowlens query --------
 run_query() {  # QUERY -> results JSON once Complete
   local qid
