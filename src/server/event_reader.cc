@@ -40,6 +40,19 @@ std::optional<Cursor> Cursor::Decode(std::string_view text) {
   return c;
 }
 
+bool ResumeFromToken(std::string_view token, EventSpec* spec) {
+  if (token.size() < 2 || (token[0] != 'f' && token[0] != 'b') || token[1] != '/') return false;
+  std::optional<Cursor> c = Cursor::Decode(token.substr(2));
+  if (!c) return false;
+  spec->cursor = *c;
+  spec->backward = token[0] == 'b';
+  return true;
+}
+
+std::string EventToken(bool backward, const Cursor& cursor) {
+  return (backward ? "b/" : "f/") + cursor.Encode();
+}
+
 namespace {
 
 struct Candidate {

@@ -70,6 +70,12 @@ struct EventPage {
   bool more = false;               // events beyond the page in its direction
 };
 
+// Reads a GetLogEvents/FilterLogEvents token ("f/..." forward, "b/..."
+// backward) into spec->cursor and spec->backward; false when malformed.
+bool ResumeFromToken(std::string_view token, EventSpec* spec);
+// The token of a position: "f/" or "b/" + the encoded cursor.
+std::string EventToken(bool backward, const Cursor& cursor);
+
 Result<EventPage> FindEvents(const storage::StoreSnapshot& snapshot, const EventSpec& spec);
 
 uint64_t MessageHash(std::string_view message);

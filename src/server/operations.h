@@ -16,6 +16,7 @@
 #include <variant>
 
 #include "server/api_error.h"
+#include "server/json_writer.h"
 #include "server/query_definitions.h"
 #include "server/query_manager.h"
 #include "server/request_reader.h"
@@ -59,6 +60,35 @@ ApiError BadToken();
 // Opaque page tokens: text <-> hex (AWS tokens are opaque to clients).
 std::string EncodeToken(std::string_view prefix, std::string_view text);
 std::optional<std::string> DecodeToken(std::string_view prefix, std::string_view token);
+
+// Keyset pagination of Describe* lists: items are offered in order with
+// their sort key; the token names the last key returned, so it stays valid
+// when items come and go and is never repeated.
+//
+//   Pager pager("g", limit.value_or(50));
+//   if (!pager.Resume(token)) return BadToken();
+//   for (item : sorted) { auto step = pager.Next(key); if (step == kStop) break; if (step == kTake)
+//   ... } pager.WriteNextToken(&w);
+class Pager {
+ public:
+  enum class Step { kSkip, kTake, kStop };
+  Pager(std::string prefix, size_t page_size, bool descending = false)
+      : prefix_(std::move(prefix)), page_size_(page_size), descending_(descending) {}
+  // False when the token is not one this list gave.
+  bool Resume(std::optional<std::string_view> token);
+  Step Next(const std::string& key);
+  // "nextToken" when items remain after the page.
+  void WriteNextToken(JsonWriter* w) const;
+
+ private:
+  std::string prefix_;
+  size_t page_size_;
+  bool descending_;
+  std::optional<std::string> after_;
+  size_t taken_ = 0;
+  bool more_ = false;
+  std::string last_;
+};
 
 #define FLOWLENS_OPERATION(name) Reply name(const ServiceContext&, const Caller&, RequestReader&)
 FLOWLENS_OPERATION(CreateLogGroup);

@@ -85,6 +85,27 @@ ApiError BadToken() {
   return ApiError::InvalidParameter("The specified nextToken is invalid.");
 }
 
+bool Pager::Resume(std::optional<std::string_view> token) {
+  if (!token) return true;
+  after_ = DecodeToken(prefix_, *token);
+  return after_.has_value();
+}
+
+Pager::Step Pager::Next(const std::string& key) {
+  if (after_ && (descending_ ? key >= *after_ : key <= *after_)) return Step::kSkip;
+  if (taken_ == page_size_) {
+    more_ = true;
+    return Step::kStop;
+  }
+  ++taken_;
+  last_ = key;
+  return Step::kTake;
+}
+
+void Pager::WriteNextToken(JsonWriter* w) const {
+  if (more_) w->Member("nextToken", EncodeToken(prefix_, last_));
+}
+
 std::string EncodeToken(std::string_view prefix, std::string_view text) {
   return std::string(prefix) + HexEncode(text);
 }

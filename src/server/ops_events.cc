@@ -140,13 +140,7 @@ Reply GetLogEvents(const ServiceContext& ctx, const Caller&, RequestReader& in) 
   if (end) spec.end_ms = *end - 1;  // endTime is exclusive
   spec.limit = static_cast<size_t>(limit.value_or(10000));
   if (token) {
-    if (token->size() < 2 || ((*token)[0] != 'f' && (*token)[0] != 'b') || (*token)[1] != '/') {
-      return BadToken();
-    }
-    auto c = Cursor::Decode(token->substr(2));
-    if (!c) return BadToken();
-    spec.cursor = *c;
-    spec.backward = (*token)[0] == 'b';
+    if (!ResumeFromToken(*token, &spec)) return BadToken();
   } else if (!from_head.value_or(false)) {
     spec.cursor = Cursor::End();
     spec.backward = true;
@@ -169,11 +163,11 @@ Reply GetLogEvents(const ServiceContext& ctx, const Caller&, RequestReader& in) 
   // clients to stop.
   std::string forward, backward;
   if (page->events.empty()) {
-    forward = token && (*token)[0] == 'f' ? std::string(*token) : "f/" + spec.cursor.Encode();
-    backward = token && (*token)[0] == 'b' ? std::string(*token) : "b/" + spec.cursor.Encode();
+    forward = token && (*token)[0] == 'f' ? std::string(*token) : EventToken(false, spec.cursor);
+    backward = token && (*token)[0] == 'b' ? std::string(*token) : EventToken(true, spec.cursor);
   } else {
-    forward = "f/" + page->events.back().After().Encode();
-    backward = "b/" + page->events.front().Before().Encode();
+    forward = EventToken(false, page->events.back().After());
+    backward = EventToken(true, page->events.front().Before());
   }
   w.Member("nextForwardToken", forward);
   w.Member("nextBackwardToken", backward);

@@ -71,15 +71,7 @@ Reply FilterLogEvents(const ServiceContext& ctx, const Caller&, RequestReader& i
   // Ascending unless startFromHead is false; a token carries its direction.
   spec.backward = !from_head.value_or(true);
   spec.cursor = spec.backward ? Cursor::End() : Cursor::Start();
-  if (token) {
-    if (token->size() < 2 || ((*token)[0] != 'f' && (*token)[0] != 'b') || (*token)[1] != '/') {
-      return BadToken();
-    }
-    auto c = Cursor::Decode(token->substr(2));
-    if (!c) return BadToken();
-    spec.cursor = *c;
-    spec.backward = (*token)[0] == 'b';
-  }
+  if (token && !ResumeFromToken(*token, &spec)) return BadToken();
   Result<EventPage> page = FindEvents(*snap, spec);
   if (!page.ok()) return ApiError::Internal(page.status().message());
   std::vector<FoundEvent>& events = page->events;
@@ -102,8 +94,8 @@ Reply FilterLogEvents(const ServiceContext& ctx, const Caller&, RequestReader& i
   w.BeginArray();
   w.EndArray();
   if (page->more && !events.empty()) {
-    w.Member("nextToken", spec.backward ? "b/" + events.back().Before().Encode()
-                                        : "f/" + events.back().After().Encode());
+    w.Member("nextToken", EventToken(spec.backward, spec.backward ? events.back().Before()
+                                                                  : events.back().After()));
   }
   w.EndObject();
   return w.Take();

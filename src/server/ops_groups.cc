@@ -55,12 +55,8 @@ Reply DescribeLogGroups(const ServiceContext& ctx, const Caller&, RequestReader&
     return ApiError::InvalidParameter(
         "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.");
   }
-  std::string after;
-  if (token) {
-    auto t = DecodeToken("g", *token);
-    if (!t) return BadToken();
-    after = *t;
-  }
+  Pager pager("g", static_cast<size_t>(limit.value_or(50)));
+  if (!pager.Resume(token)) return BadToken();
   std::vector<std::string> wanted;
   if (idents) {
     for (std::string_view id : *idents) wanted.push_back(GroupFromIdentifier(id));
@@ -68,24 +64,16 @@ Reply DescribeLogGroups(const ServiceContext& ctx, const Caller&, RequestReader&
   std::vector<storage::LogGroupInfo> groups = ctx.store->ListLogGroups(prefix.value_or(""));
   std::sort(groups.begin(), groups.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
-  const size_t page = static_cast<size_t>(limit.value_or(50));
   JsonWriter w;
   w.BeginObject();
   w.Key("logGroups");
   w.BeginArray();
-  size_t n = 0;
-  std::string last;
-  bool more = false;
   for (const storage::LogGroupInfo& g : groups) {
-    if (token && g.name <= after) continue;
     if (pattern && g.name.find(*pattern) == std::string::npos) continue;
     if (idents && std::find(wanted.begin(), wanted.end(), g.name) == wanted.end()) continue;
-    if (n == page) {
-      more = true;
-      break;
-    }
-    ++n;
-    last = g.name;
+    Pager::Step step = pager.Next(g.name);
+    if (step == Pager::Step::kStop) break;
+    if (step == Pager::Step::kSkip) continue;
     const std::string arn = GroupArn(ctx, g.name);
     w.BeginObject();
     w.Member("logGroupName", g.name);
@@ -99,7 +87,7 @@ Reply DescribeLogGroups(const ServiceContext& ctx, const Caller&, RequestReader&
     w.EndObject();
   }
   w.EndArray();
-  if (more) w.Member("nextToken", EncodeToken("g", last));
+  pager.WriteNextToken(&w);
   w.EndObject();
   return w.Take();
 }
@@ -157,28 +145,16 @@ Reply DescribeLogStreams(const ServiceContext& ctx, const Caller&, RequestReader
   std::sort(sorted.begin(), sorted.end(), [&](const auto& a, const auto& b) {
     return desc ? a.first > b.first : a.first < b.first;
   });
-  std::string after;
-  if (token) {
-    auto t = DecodeToken("s", *token);
-    if (!t) return BadToken();
-    after = *t;
-  }
-  const size_t page = static_cast<size_t>(limit.value_or(50));
+  Pager pager("s", static_cast<size_t>(limit.value_or(50)), desc);
+  if (!pager.Resume(token)) return BadToken();
   JsonWriter w;
   w.BeginObject();
   w.Key("logStreams");
   w.BeginArray();
-  size_t n = 0;
-  std::string last;
-  bool more = false;
   for (const auto& [k, s] : sorted) {
-    if (token && (desc ? k >= after : k <= after)) continue;
-    if (n == page) {
-      more = true;
-      break;
-    }
-    ++n;
-    last = k;
+    Pager::Step step = pager.Next(k);
+    if (step == Pager::Step::kStop) break;
+    if (step == Pager::Step::kSkip) continue;
     w.BeginObject();
     w.Member("logStreamName", s->name);
     w.Member("creationTime", s->creation_time_ms);
@@ -192,7 +168,7 @@ Reply DescribeLogStreams(const ServiceContext& ctx, const Caller&, RequestReader
     w.EndObject();
   }
   w.EndArray();
-  if (more) w.Member("nextToken", EncodeToken("s", last));
+  pager.WriteNextToken(&w);
   w.EndObject();
   return w.Take();
 }

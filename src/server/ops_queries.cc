@@ -153,7 +153,8 @@ Reply DescribeQueries(const ServiceContext& ctx, const Caller&, RequestReader& i
   size_t skip = 0;
   if (token) {
     auto t = DecodeToken("q", *token);
-    if (!t || t->empty() || t->find_first_not_of("0123456789") != std::string::npos) {
+    if (!t || t->empty() || t->size() > 9 ||
+        t->find_first_not_of("0123456789") != std::string::npos) {
       return BadToken();
     }
     skip = std::stoull(*t);

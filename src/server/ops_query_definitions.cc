@@ -43,44 +43,20 @@ Reply DescribeQueryDefinitions(const ServiceContext& ctx, const Caller&, Request
   auto token = in.String("nextToken", kOptional, 1, -1);
   in.String("queryLanguage", kOptional, 0, -1);
   if (in.error()) return *in.error();
-  std::string after;
-  if (token) {
-    auto t = DecodeToken("d", *token);
-    if (!t) return BadToken();
-    after = *t;
-  }
-  const size_t page = static_cast<size_t>(max.value_or(1000));
+  Pager pager("d", static_cast<size_t>(max.value_or(1000)));
+  if (!pager.Resume(token)) return BadToken();
   JsonWriter w;
   w.BeginObject();
   w.Key("queryDefinitions");
   w.BeginArray();
-  size_t n = 0;
-  std::string last;
-  bool more = false;
   for (const QueryDefinition& d : ctx.definitions->List()) {
     if (prefix && !d.name.starts_with(*prefix)) continue;
-    std::string key = d.name + '\0' + d.id;
-    if (token && key <= after) continue;
-    if (n == page) {
-      more = true;
-      break;
-    }
-    ++n;
-    last = key;
-    w.BeginObject();
-    w.Member("queryLanguage", "CWLI");
-    w.Member("queryDefinitionId", d.id);
-    w.Member("name", d.name);
-    w.Member("queryString", d.query_string);
-    w.Member("lastModified", d.last_modified_ms);
-    w.Key("logGroupNames");
-    w.BeginArray();
-    for (const std::string& g : d.log_group_names) w.String(g);
-    w.EndArray();
-    w.EndObject();
+    Pager::Step step = pager.Next(d.name + '\0' + d.id);
+    if (step == Pager::Step::kStop) break;
+    if (step == Pager::Step::kTake) WriteQueryDefinition(d, &w);
   }
   w.EndArray();
-  if (more) w.Member("nextToken", EncodeToken("d", last));
+  pager.WriteNextToken(&w);
   w.EndObject();
   return w.Take();
 }

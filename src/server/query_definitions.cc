@@ -16,6 +16,20 @@
 
 namespace flowlens::server {
 
+void WriteQueryDefinition(const QueryDefinition& d, JsonWriter* w) {
+  w->BeginObject();
+  w->Member("queryLanguage", "CWLI");
+  w->Member("queryDefinitionId", d.id);
+  w->Member("name", d.name);
+  w->Member("queryString", d.query_string);
+  w->Member("lastModified", d.last_modified_ms);
+  w->Key("logGroupNames");
+  w->BeginArray();
+  for (const std::string& g : d.log_group_names) w->String(g);
+  w->EndArray();
+  w->EndObject();
+}
+
 Result<std::unique_ptr<QueryDefinitions>> QueryDefinitions::Open(std::string path) {
   std::unique_ptr<QueryDefinitions> out(new QueryDefinitions(path));
   std::ifstream in(path);
@@ -98,18 +112,7 @@ Status QueryDefinitions::Save() const {
   w.BeginObject();
   w.Key("queryDefinitions");
   w.BeginArray();
-  for (const auto& [id, d] : defs_) {
-    w.BeginObject();
-    w.Member("queryDefinitionId", d.id);
-    w.Member("name", d.name);
-    w.Member("queryString", d.query_string);
-    w.Member("lastModified", d.last_modified_ms);
-    w.Key("logGroupNames");
-    w.BeginArray();
-    for (const std::string& g : d.log_group_names) w.String(g);
-    w.EndArray();
-    w.EndObject();
-  }
+  for (const auto& [id, d] : defs_) WriteQueryDefinition(d, &w);
   w.EndArray();
   w.EndObject();
   std::string text = w.Take() + "\n";

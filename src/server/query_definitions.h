@@ -28,6 +28,10 @@ struct QueryDefinition {
   int64_t last_modified_ms = 0;
 };
 
+class JsonWriter;
+// A definition as DescribeQueryDefinitions shows it (and as the file keeps it).
+void WriteQueryDefinition(const QueryDefinition& d, JsonWriter* w);
+
 class QueryDefinitions {
  public:
   static Result<std::unique_ptr<QueryDefinitions>> Open(std::string path);

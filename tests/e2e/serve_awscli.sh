@@ -7,18 +7,9 @@
 # secret, unknown key, missing group), SIGTERM and kill -9 durability.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2
-  exit 1
-}
+root=$2
+# shellcheck source=serve_common.bash
+source "$root/tests/e2e/serve_common.bash"
 passed=0
 ok() { passed=$((passed + 1)); echo "ok $*"; }
 PY=/usr/bin/python3
@@ -48,27 +39,7 @@ aws_secret_access_key = whatever
 C
 printf '[default]\nregion = us-east-1\noutput = json\n' >"$work/config"
 
-start_server() {
-  : >"$work/server.log"
-  "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --credentials "$work/credentials" \
-    --query-threads 1 "$@" 2>>"$work/server.log" &
-  server_pid=$!
-  for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/server.log")
-    [ -n "$port" ] && return 0
-    kill -0 "$server_pid" 2>/dev/null || fail "server did not start"
-    sleep 0.05
-  done
-  fail "server did not report its port"
-}
-stop_server() {  # SIGTERM, then the exit status must be 0
-  kill -TERM "$server_pid"
-  local rc=0
-  wait "$server_pid" || rc=$?
-  server_pid=
-  [ "$rc" = 0 ] || fail "server exit status $rc after SIGTERM"
-}
-
+start_server() { start_server_common --query-threads 1 "$@"; }
 awsl() {  # aws logs as PROFILE
   local profile=$1
   shift
