@@ -43,7 +43,8 @@ void PruneNewest(WorkerOutput* out, size_t limit, int ts_slot, size_t slot_count
   out->row_count = limit;
 }
 
-// Files: one reader hands out chunks of whole lines; workers parse them.
+// Files: one reader hands out chunks of whole lines (morsels of mapped files,
+// whole gzip objects); workers decompress and parse them.
 class FileSource : public ScanSource {
  public:
   FileSource(std::vector<ScanInput> inputs, std::optional<Layout> format)
@@ -60,6 +61,7 @@ class FileSource : public ScanSource {
       chunk = std::move(*next);
     }
     if (!chunk) return false;
+    if (chunk->deferred) RETURN_IF_ERROR(LoadChunk(&*chunk));  // outside the lock: in parallel
     projection_->ParseChunk(*chunk, start_ms, end_ms, counters, sink);
     return true;
   }

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -42,11 +43,16 @@ struct ScanInput {
 };
 
 struct Chunk {
-  std::shared_ptr<std::string> data;  // whole lines
+  std::string_view text;              // whole lines; lives as long as `owner`
+  std::shared_ptr<const void> owner;  // the buffer or file mapping behind `text`
   uint32_t source_id = 0;
   uint64_t first_line = 1;  // 1-based line number of the first line
   const ScanInput* input = nullptr;
   const Layout* layout = nullptr;
+  // A whole gzip object still to read: LoadChunk fills text and layout. Kept
+  // for the worker so that objects decompress in parallel.
+  bool deferred = false;
+  std::shared_ptr<const Layout> owned_layout;
 };
 
 struct ScanCounters {
@@ -56,22 +62,39 @@ struct ScanCounters {
 };
 
 // Reads files one after another into chunks. Detects the header line of each
-// file. Not thread-safe: one reader thread.
+// file. Not thread-safe: one reader thread (or calls under one lock).
+//
+// A plain file is mapped into memory and handed out in morsels of about
+// `chunk_bytes` cut at line ends, so that workers parse one file in parallel;
+// the reader only counts each morsel's lines (for line numbers). A gzip file
+// of up to 64 MB is one deferred chunk that the worker decompresses itself
+// (LoadChunk, libdeflate), so many S3 objects decompress in parallel; larger
+// gzip files and standard input are streamed through zlib.
 class ChunkReader {
  public:
   ChunkReader(std::vector<ScanInput>* inputs, std::optional<Layout> forced_layout,
-              size_t chunk_bytes = 8 << 20);
+              size_t chunk_bytes = 4 << 20);
   ~ChunkReader();
   // Next chunk, or nullopt at the end of the last file; errors name the file.
   Result<std::optional<Chunk>> Next();
 
  private:
+  enum class Mode : uint8_t { kNone, kStream, kMapped, kWholeGzip };
   Status OpenNext();
+  Result<std::optional<Chunk>> NextStreamed(ScanInput& in);
+  std::optional<Chunk> NextMapped(ScanInput& in);
+  // Header line at the start of `text`: sets layout_ and returns its length
+  // with the newline (0 when there is none).
+  size_t DetectHeader(std::string_view text, ScanInput& in);
   std::vector<ScanInput>* inputs_;
   std::optional<Layout> forced_layout_;
   size_t chunk_bytes_;
   size_t next_input_ = 0;
-  void* gz_ = nullptr;  // gzFile
+  Mode mode_ = Mode::kNone;
+  void* gz_ = nullptr;                  // gzFile
+  std::shared_ptr<const void> mapped_;  // the file mapping (unmapped with the last user)
+  std::string_view mapped_text_;
+  size_t mapped_pos_ = 0;
   int current_ = -1;
   uint64_t line_ = 1;
   std::string carry_;
@@ -79,6 +102,10 @@ class ChunkReader {
   std::vector<std::unique_ptr<Layout>> layouts_;
   const Layout* layout_ = nullptr;
 };
+
+// Reads and decompresses a deferred chunk (a whole gzip object) and detects
+// its header line (else the layout the reader chose stays). Errors name the file.
+Status LoadChunk(Chunk* chunk);
 
 // How the scan maps the query's input fields to what a line provides.
 class ScanProjection {

@@ -24,6 +24,10 @@ bool FilterPattern::Matches(std::string_view message) const {
     case Program::Kind::kJson:
       return filter_pattern::MatchJson(p, message);
     case Program::Kind::kDelimited: {
+      if (p.ellipsis >= 0 && p.all_local && message.find('"') == std::string_view::npos &&
+          message.find('[') == std::string_view::npos) {
+        return filter_pattern::MatchDelimitedFromBothEnds(p, message);
+      }
       // Per-thread scratch: keeps its capacity, so no allocation per event.
       thread_local std::vector<std::string_view> fields;
       bool ok = filter_pattern::MatchDelimited(p, message, &fields);

@@ -44,8 +44,9 @@ class FilterPattern {
   static Result<FilterPattern> Parse(std::string_view pattern);
 
   // True when `message` (one log event) matches. Allocates nothing per call
-  // once a thread has matched a message of that size (JSON and '...' patterns
-  // keep per-thread scratch buffers).
+  // once a thread has matched a message of that size: JSON and
+  // space-delimited patterns keep per-thread scratch buffers (RE2 may still
+  // grow its shared DFA cache). Time is linear in the message for every form.
   bool Matches(std::string_view message) const;
 
   // For TestMetricFilter and metric values: when `message` matches a

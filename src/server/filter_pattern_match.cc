@@ -74,4 +74,33 @@ bool MatchDelimited(const Program& p, std::string_view message,
   return true;
 }
 
+bool MatchDelimitedFromBothEnds(const Program& p, std::string_view message) {
+  const std::vector<Element>& els = p.elements;
+  const size_t n = els.size();
+  const size_t head = static_cast<size_t>(p.ellipsis);
+  FieldSplitter splitter(message);
+  std::string_view f;
+  for (size_t i = 0; i < head; ++i) {
+    if (!splitter.Next(&f)) return false;
+    const Element& el = els[i];
+    if (!el.condition.empty() && !LocalConditionHolds(el, f)) return false;
+  }
+  // Without quotes or brackets a field is a maximal run of non-blanks, so the
+  // last fields can be found backwards, down to where the head ended.
+  const size_t floor = splitter.pos();
+  size_t end = message.size();
+  for (size_t i = n; i-- > head + 1;) {
+    while (end > floor && FieldSplitter::IsBlank(message[end - 1])) --end;
+    if (end <= floor) return false;  // fewer fields than elements
+    size_t begin = end;
+    while (begin > floor && !FieldSplitter::IsBlank(message[begin - 1])) --begin;
+    const Element& el = els[i];
+    if (!el.condition.empty() && !LocalConditionHolds(el, message.substr(begin, end - begin))) {
+      return false;
+    }
+    end = begin;
+  }
+  return true;
+}
+
 }  // namespace flowlens::server::filter_pattern

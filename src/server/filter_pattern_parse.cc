@@ -441,7 +441,7 @@ class Parser {
         return Error(ref.pos, "'" + ref.name + "' is not the name of a field of this pattern");
       }
       el.condition.nodes[ref.node].field = target;
-      if (target != static_cast<int>(ref.element)) el.local = false;
+      if (target != static_cast<int>(ref.element)) el.local = p->all_local = false;
     }
     return Status::Ok();
   }

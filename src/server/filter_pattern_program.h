@@ -149,6 +149,7 @@ struct Program {
   std::vector<TermGroup> groups;    // kTerms
   std::vector<Element> elements;    // kDelimited
   int ellipsis = -1;                // kDelimited: index of '...' or -1
+  bool all_local = true;            // kDelimited: no condition reads another field
   std::vector<Selector> selectors;  // kJson: what Node::field indexes
   Expr json;                        // kJson
 };
@@ -159,6 +160,10 @@ bool MatchTerms(const Program& p, std::string_view message);
 bool MatchDelimited(const Program& p, std::string_view message,
                     std::vector<std::string_view>* fields);
 bool MatchJson(const Program& p, std::string_view message);
+// The same as MatchDelimited for a pattern with '...' whose conditions are all
+// local, on an event without '"' or '[': splits the fields after '...' from
+// the end instead of splitting every field. Needs no scratch.
+bool MatchDelimitedFromBothEnds(const Program& p, std::string_view message);
 
 // Splits a space-delimited event: fields are separated by runs of spaces and
 // tabs; a field that starts with '"' runs to the next '"' and one that starts
@@ -185,9 +190,11 @@ class FieldSplitter {
     *field = s_.substr(begin, pos_ - begin);
     return true;
   }
+  // Where the next field's search starts (just past the last field returned).
+  size_t pos() const { return pos_; }
+  static bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
  private:
-  static bool IsBlank(char c) { return c == ' ' || c == '\t'; }
   std::string_view s_;
   size_t pos_ = 0;
 };

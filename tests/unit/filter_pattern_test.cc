@@ -337,6 +337,30 @@ TEST(FilterPatternTest, DelimitedUnnamedFields) {
   EXPECT_FALSE(Match("[a,]", "1"));
 }
 
+TEST(FilterPatternTest, EllipsisFastPathAgreesWithFullSplit) {
+  // Matches() splits the fields after '...' backwards when it can;
+  // ExtractedValues() always splits every field. They must agree.
+  const char* patterns[] = {"[..., x = a]",  "[x = a, ...]",         "[x, ..., y = 1*, z]",
+                            "[...]",         "[x = *, ..., y != a]", "[..., y > 5, z = *2]",
+                            "[x, y, ..., z]"};
+  const char* pieces[] = {"a", "b", "1", "22", "7", " ", " ", "\t"};
+  uint32_t state = 12345;
+  for (int k = 0; k < 3000; ++k) {
+    std::string m;
+    state = state * 1103515245 + 12345;
+    int len = static_cast<int>((state >> 16) % 12);
+    for (int j = 0; j < len; ++j) {
+      state = state * 1103515245 + 12345;
+      m += pieces[(state >> 16) % 8];
+    }
+    if (m.find_first_not_of(" \t") == std::string::npos) continue;
+    for (const char* pattern : patterns) {
+      FilterPattern p = MustParse(pattern);
+      EXPECT_EQ(p.Matches(m), !p.ExtractedValues(m).empty()) << pattern << " on '" << m << "'";
+    }
+  }
+}
+
 TEST(FilterPatternTest, DelimitedConditionsOnOtherFields) {
   // A condition may name another field of the pattern.
   EXPECT_TRUE(Match("[a, b = 4* && a > 1000]", "2000 404"));

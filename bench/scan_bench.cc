@@ -1,0 +1,102 @@
+// Measures the text-scan path in bytes/s, stage by stage, on generated
+// default-format records (the shape `flowlens query -f` reads):
+// - BM_ClassifyBlocks/{simd,scalar}: the byte classification kernel alone;
+// - BM_CountNewlines: the line count the reader does per morsel;
+// - BM_SplitLines: lines and field offsets (LineSplitter);
+// - BM_ParseChunk/<fields>: the whole parse of a chunk into column batches as
+//   the executor runs it, for the fields of Q6 (bytes), Q3 (action, srcAddr)
+//   and Q1 (srcAddr, dstAddr, packets), single-threaded.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "flowlog/generator.h"
+#include "flowlog/line_splitter.h"
+#include "query/scan.h"
+
+namespace flowlens {
+namespace {
+
+const std::string& Text() {
+  static const std::string text = [] {
+    GeneratorOptions o;
+    o.records = 200'000;
+    o.seed = 7;
+    std::string records, truth;
+    if (!GenerateInMemory(o, &records, &truth).ok()) std::abort();
+    return records;
+  }();
+  return text;
+}
+
+void BM_ClassifyBlocks(benchmark::State& state) {
+  const std::string& t = Text();
+  const size_t blocks = t.size() / 64;
+  std::vector<uint64_t> sp(blocks), nl(blocks), ot(blocks);
+  for (auto _ : state) {
+    if (state.range(0)) {
+      ClassifyBlocks(t.data(), blocks, sp.data(), nl.data(), ot.data());
+    } else {
+      ClassifyBlocksScalar(t.data(), blocks, sp.data(), nl.data(), ot.data());
+    }
+    benchmark::DoNotOptimize(sp.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(blocks * 64));
+  state.SetLabel(state.range(0) ? ClassifyKernelName() : "scalar");
+}
+
+void BM_CountNewlines(benchmark::State& state) {
+  const std::string& t = Text();
+  for (auto _ : state) benchmark::DoNotOptimize(CountNewlines(t));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
+}
+
+void BM_SplitLines(benchmark::State& state) {
+  const std::string& t = Text();
+  for (auto _ : state) {
+    LineSplitter split(t);
+    SplitLine line;
+    uint64_t fields = 0;
+    while (split.Next(&line)) fields += line.space_count;
+    benchmark::DoNotOptimize(fields);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
+}
+
+void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names) {
+  const std::string& t = Text();
+  query::ScanRequest request;
+  request.input_fields.emplace_back("@timestamp", 0);
+  for (size_t i = 0; i < names.size(); ++i) {
+    request.input_fields.emplace_back(names[i], static_cast<int>(i + 1));
+  }
+  request.timestamp_slot = 0;
+  query::ScanProjection projection(request, names.size() + 1);
+  query::ScanInput input{"bench.log", "bench.log", 0, std::nullopt};
+  query::Chunk chunk;
+  chunk.text = t;
+  chunk.input = &input;
+  chunk.layout = &Layout::Default();
+  query::ScanCounters counters;
+  const int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
+  for (auto _ : state) {
+    size_t rows = 0;
+    projection.ParseChunk(chunk, lo, hi, &counters, [&](query::Batch& b) { rows += b.size; });
+    benchmark::DoNotOptimize(rows);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
+}
+
+BENCHMARK(BM_ClassifyBlocks)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CountNewlines)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SplitLines)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q6_bytes, {"bytes"})->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q3_action_srcaddr, {"action", "srcAddr"})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q1_addrs_packets, {"srcAddr", "dstAddr", "packets"})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace flowlens

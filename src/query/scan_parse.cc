@@ -1,0 +1,282 @@
+// ScanProjection::ParseChunk: a chunk of flow-log text into column batches
+// (the contract is in scan.h).
+//
+// Lines come from LineSplitter (SIMD; flowlog/line_splitter.h) and simple
+// ones go through SplitRecordParser (flowlog/split_record.h), which converts
+// only the fields the query reads and leaves anything it cannot vouch for to
+// ParseRecord, the general parser. Benchmarks: bench/scan_bench.cc
+// BM_ParseChunk*.
+#include <unordered_map>
+
+#include "flowlog/line_splitter.h"
+#include "flowlog/record.h"
+#include "flowlog/split_record.h"
+#include "query/scan.h"
+
+namespace flowlens::query {
+namespace {
+
+enum class FieldSource : uint8_t {
+  kMessage,
+  kTimestamp,
+  kIngestion,
+  kLogStream,
+  kLog,
+  kFlow,
+  kOther
+};
+
+struct Binding {
+  int slot;
+  FieldSource source;
+  int flow_pos = -1;
+  ValueKind kind = ValueKind::kString;
+  std::string name;
+};
+
+// Turns a typed column of `rows` rows into a mixed one.
+void ToMixed(Column* c, size_t rows) {
+  std::vector<Value> values;
+  values.reserve(kBatchSize);
+  for (size_t r = 0; r < rows; ++r) values.push_back(c->Get(r));
+  Column mixed;
+  mixed.kind = ColumnKind::kMixed;
+  mixed.values = std::move(values);
+  *c = std::move(mixed);
+}
+
+ColumnKind KindOf(const Binding& b) {
+  switch (b.source) {
+    case FieldSource::kMessage:
+    case FieldSource::kLogStream:
+    case FieldSource::kLog:
+      return ColumnKind::kString;
+    case FieldSource::kTimestamp:
+    case FieldSource::kIngestion:
+      return ColumnKind::kTimestamp;
+    case FieldSource::kFlow:
+      return b.kind == ValueKind::kAddress  ? ColumnKind::kAddress
+             : b.kind == ValueKind::kString ? ColumnKind::kString
+                                            : ColumnKind::kInt;
+    case FieldSource::kOther:
+      break;
+  }
+  return ColumnKind::kNull;
+}
+
+}  // namespace
+
+ScanProjection::ScanProjection(const ScanRequest& request, size_t slot_count)
+    : slot_count_(slot_count), request_(request) {}
+
+void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t end_ms,
+                                ScanCounters* counters,
+                                const std::function<void(Batch&)>& sink) const {
+  const Layout& layout = *chunk.layout;
+  std::vector<Binding> binds;
+  std::unordered_map<std::string_view, size_t> json_fields;  // name -> index in binds
+  for (const auto& [name, slot] : request_.input_fields) {
+    Binding b{slot, FieldSource::kOther, -1, ValueKind::kString, name};
+    if (name == "@message")
+      b.source = FieldSource::kMessage;
+    else if (name == "@timestamp")
+      b.source = FieldSource::kTimestamp;
+    else if (name == "@ingestionTime")
+      b.source = FieldSource::kIngestion;
+    else if (name == "@logStream")
+      b.source = FieldSource::kLogStream;
+    else if (name == "@log")
+      b.source = FieldSource::kLog;
+    else if (const FieldInfo* f = FindFieldByQueryName(name);
+             f && layout.Has(static_cast<int>(f->id))) {
+      b.source = FieldSource::kFlow;
+      b.flow_pos = layout.PositionOf(static_cast<int>(f->id));
+      b.kind = f->kind;
+    }
+    binds.push_back(b);
+  }
+  // Any field may also come from a JSON line (a flow-field name such as
+  // `version` included, for lines that are not flow records).
+  for (size_t i = 0; i < binds.size(); ++i) {
+    if (binds[i].source == FieldSource::kOther || binds[i].source == FieldSource::kFlow) {
+      json_fields.emplace(binds[i].name, i);
+    }
+  }
+  bool any_json_only = false;
+  for (const Binding& b : binds) any_json_only |= b.source == FieldSource::kOther;
+  const int start_pos = layout.PositionOf(fields::kStart);
+  const int iface_pos = layout.PositionOf(fields::kInterfaceId);
+
+  // Projection: the fast parser stores only what the bindings read.
+  std::vector<bool> keep(layout.size(), false);
+  for (const Binding& b : binds) {
+    if (b.source == FieldSource::kFlow) keep[static_cast<size_t>(b.flow_pos)] = true;
+    if (b.source == FieldSource::kLogStream && iface_pos >= 0) {
+      keep[static_cast<size_t>(iface_pos)] = true;
+    }
+  }
+  if (start_pos >= 0) keep[static_cast<size_t>(start_pos)] = true;
+  const SplitRecordParser fast(layout, keep);
+
+  FlowRecord rec(layout);
+  RecordError err;
+  Batch batch;
+  std::vector<ColumnBuilder> json_builders(binds.size());
+  std::vector<Value> json_values(binds.size());
+  bool json_values_set = false;
+  uint64_t records = 0;
+  uint64_t non_flow = 0;
+
+  auto start_batch = [&]() {
+    batch = Batch();
+    batch.columns.resize(slot_count_);
+    batch.keep_alive.push_back(chunk.owner);
+    batch.source_ids.reserve(kBatchSize);
+    batch.row_ids.reserve(kBatchSize);
+    for (const Binding& b : binds) {
+      Column& c = batch.columns[b.slot];
+      c.valid.clear();
+      c.kind = KindOf(b);
+      switch (c.kind) {
+        case ColumnKind::kString:
+          c.strings.reserve(kBatchSize);
+          break;
+        case ColumnKind::kInt:
+        case ColumnKind::kTimestamp:
+          c.ints.reserve(kBatchSize);
+          break;
+        case ColumnKind::kAddress:
+          c.addrs.reserve(kBatchSize);
+          break;
+        default:
+          break;
+      }
+    }
+    for (auto& jb : json_builders) jb = ColumnBuilder(kBatchSize);
+  };
+  auto flush = [&]() {
+    if (batch.size == 0) return;
+    for (size_t i = 0; i < binds.size(); ++i) {
+      if (binds[i].source == FieldSource::kOther) {
+        batch.columns[binds[i].slot] = json_builders[i].Finish();
+      }
+    }
+    sink(batch);
+    start_batch();
+  };
+  // Validity stays empty (all present) until the first missing value.
+  auto push_valid = [&](Column& c, bool ok) {
+    if (c.valid.empty()) {
+      if (ok) return;
+      c.valid.assign(batch.size, 1);
+    }
+    c.valid.push_back(ok);
+  };
+
+  start_batch();
+  const std::string_view data = chunk.text;
+  const char* const base = data.data();
+  const char* const end = base + data.size();
+  LineSplitter split(data);
+  SplitLine sl;
+  uint64_t line_no = chunk.first_line - 1;
+  std::string stream_name;
+  while (split.Next(&sl)) {
+    ++line_no;
+    std::string_view line = sl.text;
+    bool flow;
+    if (sl.simple) {
+      if (line.empty()) continue;
+      flow = fast.Parse(sl, base, end, &rec) || ParseRecord(line, layout, &rec, &err);
+    } else {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty()) continue;
+      flow = ParseRecord(line, layout, &rec, &err);
+    }
+    ++records;
+    if (!flow) ++non_flow;
+    int64_t ts = chunk.input->mtime_ms;
+    if (flow && start_pos >= 0 && rec.present(start_pos)) ts = rec.int_at(start_pos) * 1000;
+    if (ts < start_ms || ts > end_ms) continue;
+
+    if (flow || json_fields.empty()) {
+      if (json_values_set) std::fill(json_values.begin(), json_values.end(), Value::Null());
+      json_values_set = false;
+    } else {
+      DiscoverJsonFields(line, json_fields, &json_values, batch.arena.get());
+      json_values_set = true;
+    }
+    if (any_json_only) {
+      for (size_t i = 0; i < binds.size(); ++i) {
+        if (binds[i].source == FieldSource::kOther) json_builders[i].Append(json_values[i]);
+      }
+    }
+    for (const Binding& b : binds) {
+      Column& c = batch.columns[b.slot];
+      switch (b.source) {
+        case FieldSource::kMessage:
+          c.strings.push_back(line);
+          break;
+        case FieldSource::kTimestamp:
+          c.ints.push_back(ts);
+          break;
+        case FieldSource::kIngestion:
+          c.ints.push_back(chunk.input->mtime_ms);
+          break;
+        case FieldSource::kLog:
+          c.strings.push_back(chunk.input->display_name);
+          break;
+        case FieldSource::kLogStream:
+          if (flow && iface_pos >= 0 && rec.present(iface_pos)) {
+            stream_name.assign(rec.str_at(iface_pos));
+            stream_name += "-all";
+            c.strings.push_back(batch.arena->Store(stream_name));
+          } else {
+            c.strings.push_back(chunk.input->display_name);
+          }
+          break;
+        case FieldSource::kFlow: {
+          bool ok = flow && rec.present(b.flow_pos);
+          const Value& jv = json_values[static_cast<size_t>(&b - binds.data())];
+          if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
+            // A JSON line gives this field another type: the column goes mixed.
+            if (c.kind != ColumnKind::kMixed) ToMixed(&c, batch.size);
+            if (!jv.is_null()) {
+              c.values.push_back(jv);
+            } else if (!ok) {
+              c.values.push_back(Value::Null());
+            } else if (b.kind == ValueKind::kAddress) {
+              c.values.push_back(Value::Address(rec.addr_at(b.flow_pos)));
+            } else if (b.kind == ValueKind::kString) {
+              c.values.push_back(Value::String(rec.str_at(b.flow_pos)));
+            } else {
+              c.values.push_back(Value::Int(rec.int_at(b.flow_pos)));
+            }
+            break;
+          }
+          if (c.kind == ColumnKind::kInt) {
+            c.ints.push_back(ok ? rec.int_at(b.flow_pos) : 0);
+          } else if (c.kind == ColumnKind::kAddress) {
+            c.addrs.push_back(ok ? rec.addr_at(b.flow_pos) : IpAddress{});
+          } else {
+            c.strings.push_back(ok ? rec.str_at(b.flow_pos) : std::string_view());
+          }
+          push_valid(c, ok);
+          break;
+        }
+        case FieldSource::kOther:
+          break;
+      }
+    }
+    batch.source_ids.push_back(chunk.source_id);
+    batch.row_ids.push_back(line_no);
+    ++batch.size;
+    if (batch.size == kBatchSize) flush();
+  }
+  flush();
+  counters->records += records;
+  counters->bytes += data.size();
+  counters->non_flow_lines += non_flow;
+}
+
+}  // namespace flowlens::query

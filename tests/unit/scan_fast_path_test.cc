@@ -1,0 +1,252 @@
+// The text scan's fast path: LineSplitter cuts lines and fields as a plain
+// search would and flags every line the fast parser must not take;
+// SplitRecordParser agrees with ParseRecord; and the file reader gives the
+// same rows for a plain file read in many small morsels, a gzip object with a
+// header line (decompressed whole), and concatenated gzip members.
+#include <gtest/gtest.h>
+#include <libdeflate.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "flowlog/line_splitter.h"
+#include "flowlog/record.h"
+#include "flowlog/split_record.h"
+#include "query/executor.h"
+
+namespace flowlens {
+namespace {
+
+struct Cut {
+  std::string text;
+  bool simple;
+  std::vector<std::string> fields;
+};
+
+std::vector<Cut> Split(const std::string& text) {
+  std::vector<Cut> out;
+  LineSplitter split(text);
+  SplitLine line;
+  while (split.Next(&line)) {
+    Cut c{std::string(line.text), line.simple, {}};
+    if (line.simple && !line.text.empty()) {
+      for (uint32_t i = 0; i <= line.space_count; ++i) {
+        c.fields.emplace_back(line.field(text.data(), i));
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+TEST(LineSplitter, SimpleAndOddLines) {
+  std::vector<Cut> cuts = Split("a b c\n\nd  e\n f\ng \nh\ti\nj k\r\nl m");
+  ASSERT_EQ(cuts.size(), 8u);
+  EXPECT_TRUE(cuts[0].simple);
+  EXPECT_EQ(cuts[0].fields, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(cuts[1].text, "");
+  EXPECT_FALSE(cuts[2].simple);  // two spaces
+  EXPECT_EQ(cuts[2].text, "d  e");
+  EXPECT_FALSE(cuts[3].simple);  // leading space
+  EXPECT_FALSE(cuts[4].simple);  // trailing space
+  EXPECT_FALSE(cuts[5].simple);  // tab
+  EXPECT_FALSE(cuts[6].simple);  // CR
+  EXPECT_EQ(cuts[6].text, "j k\r");
+  EXPECT_TRUE(cuts[7].simple);  // no final newline
+  EXPECT_EQ(cuts[7].fields, (std::vector<std::string>{"l", "m"}));
+}
+
+TEST(LineSplitter, LinesAcrossWindowsAndLongerThanOne) {
+  std::string text;
+  std::vector<std::string> want;
+  for (int i = 0; i < 5000; ++i) {
+    std::string line = std::to_string(i) + " x" + std::string(static_cast<size_t>(i % 97), 'y');
+    if (i == 2500) line = std::string(100000, 'z') + " w";  // longer than a window
+    if (i % 7 == 0) line = "odd\t" + line;
+    want.push_back(line);
+    text += line + "\n";
+  }
+  std::vector<Cut> cuts = Split(text);
+  ASSERT_EQ(cuts.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(cuts[i].text, want[i]) << i;
+    if (cuts[i].simple) ASSERT_EQ(cuts[i].fields.size(), 2u) << i;
+    if (i % 7 == 0) ASSERT_FALSE(cuts[i].simple) << i;
+  }
+  EXPECT_EQ(CountNewlines(text), want.size());
+}
+
+TEST(LineSplitter, KernelMatchesScalar) {
+  std::string text;
+  for (int i = 0; i < 64 * 40; ++i) text += " \n\t\rab"[static_cast<size_t>(i * 7919) % 6];
+  std::vector<uint64_t> a(120), b(120);
+  ClassifyBlocks(text.data(), 40, a.data(), a.data() + 40, a.data() + 80);
+  ClassifyBlocksScalar(text.data(), 40, b.data(), b.data() + 40, b.data() + 80);
+  EXPECT_EQ(a, b) << ClassifyKernelName();
+}
+
+TEST(SplitRecordParser, AgreesWithParseRecord) {
+  const Layout& layout = Layout::Default();
+  const std::string text =
+      "2 123456789012 eni-1 10.0.1.7 172.31.255.255 443 49152 6 10 8400 1795737601 "
+      "1795737656 ACCEPT OK\n"
+      "2 123456789012 eni-1 - - - - - - - 1795737601 1795737656 - NODATA\n"
+      "2 123456789012 eni-1 2001:db8::1 ::ffff:1.2.3.4 1 2 17 1 1 3 4 REJECT OK\n"
+      "2 1 eni-1 10.0.01.7 10.0.0.1 1 2 6 1 1 3 4 ACCEPT OK\n"               // leading zero
+      "2 1 eni-1 10.0.1.256 10.0.0.1 1 2 6 1 1 3 4 ACCEPT OK\n"              // octet
+      "2 1 eni-1 10.0.1.7 10.0.0.1 65536 2 6 1 1 3 4 ACCEPT OK\n"            // port
+      "256 1 eni-1 10.0.1.7 10.0.0.1 1 2 6 1 1 3 4 ACCEPT OK\n"              // version
+      "2 1 eni-1 10.0.1.7 10.0.0.1 1 2 6 99999999999999999999 1 3 4 A OK\n"  // overflow
+      "2 1 eni-1 10.0.1.7 10.0.0.1 1 2 6 12345678901234567 1 3 4 A OK\n"     // 17 digits
+      "2 1 eni-1 10.0.1.7 10.0.0.1 1 2 6 1 1 3 4 ACCEPT\n"                   // 13 fields
+      "2 1 eni-1 10.0.1.7 10.0.0.1 1 2 6 1x 1 3 4 ACCEPT OK";                // no newline
+  for (bool keep_all : {true, false}) {
+    std::vector<bool> keep(layout.size(), keep_all);
+    keep[3] = keep[8] = true;
+    const SplitRecordParser fast(layout, keep);
+    LineSplitter split(text);
+    SplitLine line;
+    FlowRecord quick(layout), slow(layout);
+    RecordError err;
+    int accepted = 0;
+    while (split.Next(&line)) {
+      bool want = ParseRecord(line.text, layout, &slow, &err);
+      bool got = fast.Parse(line, text.data(), text.data() + text.size(), &quick);
+      if (got) {
+        ++accepted;
+        ASSERT_TRUE(want) << line.text;
+        EXPECT_EQ(quick.present(3), slow.present(3));
+        if (slow.present(3)) EXPECT_EQ(quick.addr_at(3), slow.addr_at(3)) << line.text;
+        EXPECT_EQ(quick.present(8), slow.present(8));
+        if (slow.present(8)) EXPECT_EQ(quick.int_at(8), slow.int_at(8)) << line.text;
+      }
+    }
+    EXPECT_EQ(accepted, 4);  // the first three and the 17-digit one
+  }
+}
+
+TEST(SplitRecordParser, TokenKernels) {
+  const std::string pad(16, ' ');
+  for (std::string s : {"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.1.77", "01.2.3.4", "1.2.3",
+                        "1.2.3.4.5", "1..3.4", "256.1.1.1", "1.2.3.4a", "a.b.c.d"}) {
+    std::string buf = s + pad;
+    std::optional<IpAddress> want = IpAddress::ParseV4(s);
+    uint32_t a = 0, b = 0;
+    EXPECT_EQ(ParseIpv4Fast(buf.data(), s.size(), &a), want.has_value()) << s;
+    EXPECT_EQ(ParseIpv4Sse2(buf.data(), s.size(), &b), want.has_value()) << s;
+    if (want) EXPECT_EQ(a, want->v4_bits());
+    if (want) EXPECT_EQ(b, want->v4_bits());
+  }
+  for (std::string s : {"0", "7", "12345678", "123456789", "1795737601", "1234567890123456",
+                        "18446744073709551615", "18446744073709551616", "12a", "-1"}) {
+    std::string buf = s + pad;
+    uint64_t a = 0, b = 0;
+    bool ok = ParseUnsigned(s, &b);
+    EXPECT_EQ(ParseDigitsFast(buf.data(), s.size(), buf.data() + buf.size(), &a), ok) << s;
+    if (ok) EXPECT_EQ(a, b) << s;
+  }
+}
+
+std::string Gzip(const std::string& text) {
+  libdeflate_compressor* c = libdeflate_alloc_compressor(6);
+  std::string out(libdeflate_gzip_compress_bound(c, text.size()), '\0');
+  out.resize(libdeflate_gzip_compress(c, text.data(), text.size(), out.data(), out.size()));
+  libdeflate_free_compressor(c);
+  return out;
+}
+
+std::string TempFile(const std::string& name, const std::string& bytes) {
+  std::string path = ::testing::TempDir() + "/scan_fast_path_" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// Rows of `stats count(*), sum(bytes) by srcAddr` and of a plain listing.
+std::string Answer(const std::vector<std::string>& paths, const std::string& query) {
+  std::vector<query::ScanInput> inputs;
+  for (const std::string& p : paths) inputs.push_back({p, p, 0, std::nullopt});
+  query::QueryOptions opts;
+  opts.threads = 2;
+  Result<query::QueryResult> r = query::RunQueryOnFiles(query, inputs, opts);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return "";
+  std::string out;
+  for (const auto& row : r->rows) {
+    for (const auto& v : row) out += (v ? *v : "<null>") + "|";
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(FileScan, MorselsGzipObjectsAndMembersGiveTheSameRows) {
+  std::string body;
+  for (int i = 0; i < 3000; ++i) {
+    body += "2 123456789012 eni-" + std::to_string(i % 5) + " 10.0." + std::to_string(i % 3) + "." +
+            std::to_string(i % 250) + " 10.1.0.1 " + std::to_string(i % 60000) + " 443 6 3 " +
+            std::to_string(i * 17) + " 1795737601 1795737656 " + (i % 4 ? "ACCEPT" : "REJECT") +
+            " OK\n";
+    if (i % 500 == 0) body += "{\"srcAddr\": \"json\", \"bytes\": 5}\n";
+    if (i % 700 == 0) body += "not a record\n";
+  }
+  const std::string header =
+      "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+      "start end action log-status\n";
+  std::string plain = TempFile("plain.log", body);
+  std::string gz = TempFile("object.log.gz", Gzip(header + body));
+  size_t half = body.find('\n', body.size() / 2) + 1;
+  std::string members =
+      TempFile("members.log.gz", Gzip(body.substr(0, half)) + Gzip(body.substr(half)));
+  const std::string stats =
+      "stats count(*) as n, sum(bytes) as b by srcAddr, action | sort n desc, srcAddr";
+  const std::string want = Answer({plain}, stats);
+  EXPECT_NE(want, "");
+  EXPECT_EQ(Answer({gz}, stats), want);
+  EXPECT_EQ(Answer({members}, stats), want);
+  // Line numbers (@ptr order) survive morsels: the newest-first listing ties
+  // on time and falls back to input order.
+  const std::string list = "fields @message, srcAddr | limit 3000";
+  EXPECT_EQ(Answer({plain}, list), Answer({members}, list));
+  ::unlink(plain.c_str());
+  ::unlink(gz.c_str());
+  ::unlink(members.c_str());
+}
+
+TEST(FileScan, SmallMorselsCoverTheFileWithTheirLineNumbers) {
+  std::string body = "version srcaddr dstaddr bytes\n";
+  for (int i = 0; i < 2000; ++i) body += "2 10.0.0." + std::to_string(i % 200) + " 1.1.1.1 7\n";
+  body += "last line without newline";
+  std::string path = TempFile("morsels.log", body);
+  std::vector<query::ScanInput> inputs{{path, path, 0, std::nullopt}};
+  query::ChunkReader reader(&inputs, std::nullopt, 1000);
+  std::string joined;
+  uint64_t next_line = 2;  // after the header line
+  int chunks = 0;
+  while (true) {
+    Result<std::optional<query::Chunk>> c = reader.Next();
+    ASSERT_TRUE(c.ok());
+    if (!*c) break;
+    ++chunks;
+    EXPECT_EQ((*c)->first_line, next_line);
+    EXPECT_EQ((*c)->layout->size(), 4u);
+    next_line += CountNewlines((*c)->text);
+    joined += (*c)->text;
+  }
+  EXPECT_GT(chunks, 20);
+  EXPECT_EQ(joined, body.substr(body.find('\n') + 1));
+  ::unlink(path.c_str());
+}
+
+TEST(FileScan, BrokenGzipNamesTheFile) {
+  std::string packed = Gzip(std::string(100000, 'x'));
+  std::string path = TempFile("broken.log.gz", packed.substr(0, packed.size() / 2));
+  std::vector<query::ScanInput> inputs{{path, "broken.log.gz", 0, std::nullopt}};
+  Result<query::QueryResult> r = query::RunQueryOnFiles("stats count(*)", inputs, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("broken.log.gz"), std::string::npos);
+  ::unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace flowlens
