@@ -31,8 +31,9 @@ HttpResponse Service::Handle(const HttpRequest& req) const {
     SecretLookup lookup = [this](std::string_view id) -> std::optional<KeySecret> {
       return credentials_ ? credentials_->Find(id) : std::nullopt;
     };
-    SigV4Request sreq{req.method, req.path.empty() ? "/" : req.path, req.query, &req.headers,
-                      req.body};
+    const std::string_view path =
+        req.path.empty() ? std::string_view("/") : std::string_view(req.path);
+    SigV4Request sreq{req.method, path, req.query, &req.headers, req.body};
     if (auto err = VerifySigV4(sreq, lookup, sig, &caller.access_key_id)) return fail(*err);
     if (const User* u = credentials_->FindUser(caller.access_key_id)) caller.user_name = u->name;
   }
