@@ -14,5 +14,6 @@ void AddIngestCommand(CLI::App& app, int* exit_code);
 void AddGroupsCommand(CLI::App& app, int* exit_code);
 void AddStreamsCommand(CLI::App& app, int* exit_code);
 void AddCheckCommand(CLI::App& app, int* exit_code);
+void AddServeCommand(CLI::App& app, int* exit_code);
 
 }  // namespace flowlens::cli

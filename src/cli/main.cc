@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   flowlens::cli::AddGroupsCommand(app, &exit_code);
   flowlens::cli::AddStreamsCommand(app, &exit_code);
   flowlens::cli::AddCheckCommand(app, &exit_code);
+  flowlens::cli::AddServeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -71,7 +71,7 @@ std::string FormatTable(const QueryResult& r) {
   return out;
 }
 
-std::string FormatJson(const QueryResult& r) {
+std::string FormatJson(const QueryResult& r, std::string_view status) {
   std::string out = "{\n  \"results\": [";
   for (size_t i = 0; i < r.rows.size(); ++i) {
     out += i ? ",\n    [" : "\n    [";
@@ -97,9 +97,9 @@ std::string FormatJson(const QueryResult& r) {
   out += r.rows.empty() ? "],\n" : "\n  ],\n";
   out += fmt::format(
       "  \"statistics\": {{\"recordsMatched\": {}, \"recordsScanned\": {}, \"bytesScanned\": "
-      "{}}},\n  \"status\": \"Complete\"\n}}\n",
+      "{}}},\n  \"status\": \"{}\"\n}}\n",
       NumberText(r.statistics.records_matched), NumberText(r.statistics.records_scanned),
-      NumberText(r.statistics.bytes_scanned));
+      NumberText(r.statistics.bytes_scanned), status);
   return out;
 }
 

@@ -3,14 +3,16 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "query/executor.h"
 
 namespace flowlens::query {
 
 std::string FormatTable(const QueryResult& r);
-std::string FormatJson(
-    const QueryResult& r);  // {"results": [[{"field","value"}...]], "statistics", "status"}
+// {"results": [[{"field","value"}...]], "statistics", "status"}; `status` is
+// the GetQueryResults status to report (the server passes Running etc.).
+std::string FormatJson(const QueryResult& r, std::string_view status = "Complete");
 std::string FormatCsv(const QueryResult& r);
 
 }  // namespace flowlens::query

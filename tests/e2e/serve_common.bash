@@ -1,0 +1,39 @@
+# Shared by the serve_*.sh end-to-end tests (sourced; not a test itself):
+# a work directory removed on exit, a server killed on exit, `fail`, and
+# start_server/stop_server on a free loopback port.
+# Expects: $bin (the flowlens binary). Sets: $work, $port, $server_pid.
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2
+  exit 1
+}
+# Starts `flowlens serve` on 127.0.0.1:0 with $work/data and $work/credentials
+# (plus the arguments given) and reads the port it reports.
+start_server_common() {
+  : >"$work/server.log"
+  "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data" --credentials "$work/credentials" \
+    "$@" 2>>"$work/server.log" &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/server.log")
+    [ -n "$port" ] && return 0
+    kill -0 "$server_pid" 2>/dev/null || fail "server did not start"
+    sleep 0.05
+  done
+  fail "server did not report its port"
+}
+# SIGTERM; the server must exit 0.
+stop_server() {
+  kill -TERM "$server_pid"
+  local rc=0
+  wait "$server_pid" || rc=$?
+  server_pid=
+  [ "$rc" = 0 ] || fail "server exit status $rc after SIGTERM"
+}
