@@ -9,6 +9,7 @@
 // (regex terms, unstructured log events). Flow-log records are the AWS VPC User Guide examples in
 // ../shared/data/aws-vpc-doc-examples.jsonl.
 #include "server/filter_pattern.h"
+#include "vpc_doc_examples.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -371,26 +372,7 @@ TEST(FilterPatternTest, DelimitedConditionsOnOtherFields) {
 
 // --- flow logs ---------------------------------------------------------------
 
-struct DocRecord {
-  std::string id, format, record;
-};
-
-std::vector<DocRecord> LoadVpcExamples() {
-  std::vector<DocRecord> out;
-  std::ifstream in(std::string(FLOWLENS_SHARED_DATA) + "/aws-vpc-doc-examples.jsonl");
-  std::string line;
-  simdjson::ondemand::parser parser;
-  while (std::getline(in, line)) {
-    simdjson::padded_string json(line);
-    auto doc = parser.iterate(json);
-    DocRecord r;
-    r.id = std::string(std::string_view(doc["id"]));
-    r.format = std::string(std::string_view(doc["format"]));
-    r.record = std::string(std::string_view(doc["record"]));
-    out.push_back(r);
-  }
-  return out;
-}
+using DocRecord = test_data::DocExample;
 
 std::vector<std::string> Words(const std::string& s) {
   std::istringstream in(s);
@@ -424,7 +406,7 @@ TEST(FilterPatternTest, FlowLogDefaultFormat) {
 }
 
 TEST(FilterPatternTest, FlowLogDocRecords) {
-  std::vector<DocRecord> records = LoadVpcExamples();
+  std::vector<DocRecord> records = test_data::LoadDocExamples();
   ASSERT_EQ(records.size(), 27u);
   int rejects = 0;
   for (const DocRecord& r : records) {

@@ -11,30 +11,13 @@
 #include <sstream>
 
 #include "flowlog/record.h"
+#include "vpc_doc_examples.h"
 
 namespace flowlens {
 namespace {
 
-struct DocExample {
-  std::string id, format, record;
-};
-
-std::vector<DocExample> LoadDocExamples() {
-  std::vector<DocExample> out;
-  std::ifstream in(std::string(FLOWLENS_SHARED_DATA) + "/aws-vpc-doc-examples.jsonl");
-  std::string line;
-  simdjson::ondemand::parser parser;
-  while (std::getline(in, line)) {
-    simdjson::padded_string json(line);
-    auto doc = parser.iterate(json);
-    DocExample e;
-    e.id = std::string(std::string_view(doc["id"]));
-    e.format = std::string(std::string_view(doc["format"]));
-    e.record = std::string(std::string_view(doc["record"]));
-    out.push_back(e);
-  }
-  return out;
-}
+using test_data::DocExample;
+using test_data::LoadDocExamples;
 
 // Field values by name, as text, for a parsed record.
 std::map<std::string, std::string> ByName(const Layout& layout, const FlowRecord& rec) {
