@@ -100,6 +100,15 @@ class ServiceTest : public ::testing::Test {
     return body;
   }
 
+  // StartQuery with `body`, then the results once it ends ("" if refused).
+  std::string QueryAndWait(const std::string& body, std::string* id = nullptr) {
+    HttpResponse r = Call("StartQuery", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return "";
+    if (id) *id = Field(r.body, "queryId");
+    return AwaitResults(queries_.get(), Field(r.body, "queryId"));
+  }
+
   std::string dir_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<QueryManager> queries_;
@@ -235,12 +244,8 @@ TEST_F(ServiceTest, PointerOfAnUnflushedEventSurvivesAFlush) {
                                              kNow - 10, kNow, line))
                 .status,
             200);
-  HttpResponse r = Call("StartQuery", R"J({"logGroupName": "g", "startTime": 1795850000,
+  std::string results = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
       "endTime": 1795850300, "queryString": "fields @message | sort @timestamp desc | limit 1"})J");
-  ASSERT_EQ(r.status, 200) << r.body;
-  std::string id = Field(r.body, "queryId");
-  std::string results;
-  results = AwaitResults(queries_.get(), id);
   ASSERT_EQ(Field(results, "status"), "Complete") << results;
   Arena a;
   const query::JsonNode* row = query::ParseJson(results, &a)->Get("results")->items[0];
@@ -251,15 +256,13 @@ TEST_F(ServiceTest, PointerOfAnUnflushedEventSurvivesAFlush) {
   ASSERT_FALSE(ptr.empty());
   // A flush moves the events into a segment (and renumbers them).
   ASSERT_TRUE(store_->Flush().ok());
-  r = Call("GetLogRecord", "{\"logRecordPointer\": \"" + ptr + "\"}");
+  HttpResponse r = Call("GetLogRecord", "{\"logRecordPointer\": \"" + ptr + "\"}");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"@message\": \"" + line + "\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"dstPort\": \"22\""), std::string::npos) << r.body;
   // A query after the flush gives a segment pointer; it resolves too.
-  r = Call("StartQuery", R"J({"logGroupName": "g", "startTime": 1795850000,
+  results = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
       "endTime": 1795850300, "queryString": "fields @message | filter @message like /first/"})J");
-  id = Field(r.body, "queryId");
-  results = AwaitResults(queries_.get(), id);
   Arena b;
   row = query::ParseJson(results, &b)->Get("results")->items[0];
   for (size_t i = 0; i < row->size; ++i) {
@@ -360,12 +363,10 @@ TEST_F(ServiceTest, GetQueryResultsPages) {
                  R"J({"logGroupName": "g", "logStreamName": "s", "logEvents": [)J" + events + "]}")
                 .status,
             200);
-  HttpResponse r = Call("StartQuery", R"J({"logGroupName": "g", "startTime": 1795850000,
-      "endTime": 1795850300, "queryString": "fields @message | sort @message"})J");
-  ASSERT_EQ(r.status, 200) << r.body;
-  std::string id = Field(r.body, "queryId");
-  std::string body;
-  body = AwaitResults(queries_.get(), id);
+  std::string id;
+  std::string body = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
+      "endTime": 1795850300, "queryString": "fields @message | sort @message"})J",
+                                  &id);
   ASSERT_EQ(Field(body, "status"), "Complete") << body;
   EXPECT_EQ(Field(body, "nextToken"), "");  // no maxItems: every row
   // Pages of 10: m00..m09, m10..m19, m20..m24.
