@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,16 @@ bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
                          std::vector<uint8_t>* valid);
 bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                         std::vector<uint8_t>* valid);
+// Compact forms for readers that materialize values late (segment_reader.h):
+// an address column whose present values are all IPv4 as their 32 bits (0
+// where missing); returns false when malformed, and sets *all_v4 = false
+// (consuming nothing) when the chunk holds IPv6 values.
+bool DecodeIpv4Column(Decoder* d, size_t n, std::vector<uint32_t>* values,
+                      std::vector<uint8_t>* valid, bool* all_v4);
+// A string column as its dictionary (never empty: a lone "" when no value is
+// present) and one code per row (0 where missing).
+bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict,
+                       std::vector<uint32_t>* codes, std::vector<uint8_t>* valid);
 bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                      std::vector<uint8_t>* valid);
 
@@ -54,5 +65,10 @@ bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values
 std::string CompressChunk(std::string_view payload, int level);
 // DataLoss on a malformed or undecompressable chunk (the caller adds the path).
 Status DecompressChunk(std::string_view stored, std::string* payload);
+// The same without copies or zero-filling: `stored` lives in `stored_owner`;
+// *payload views either a new buffer, which *owner then holds (zstd), or the
+// stored bytes themselves (*owner = stored_owner).
+Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stored_owner,
+                       std::shared_ptr<const void>* owner, std::string_view* payload);
 
 }  // namespace flowlens::storage
