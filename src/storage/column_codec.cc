@@ -114,6 +114,13 @@ constexpr std::array<uint64_t, 256> kExpandBits = [] {
   return t;
 }();
 
+constexpr std::array<uint8_t, 256> kBitCount = [] {
+  std::array<uint8_t, 256> t{};
+  for (int x = 0; x < 256; ++x)
+    t[x] = static_cast<uint8_t>(std::popcount(static_cast<unsigned>(x)));
+  return t;
+}();
+
 // Fills `valid` (n flags, or empty when all are present); returns the present count.
 size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid) {
   valid->clear();
@@ -133,7 +140,7 @@ size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid) {
       for (size_t j = 0; j < whole; ++j) {
         uint8_t x = static_cast<uint8_t>(bits[j]);
         std::memcpy(v + 8 * j, &kExpandBits[x], 8);
-        present += static_cast<size_t>(std::popcount(x));
+        present += kBitCount[x];
       }
       for (size_t i = whole * 8; i < n; ++i) {
         v[i] = (static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1;
@@ -325,24 +332,51 @@ bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
   return true;
 }
 
-bool DecodeIpv4Column(Decoder* d, size_t n, std::vector<uint32_t>* values,
-                      std::vector<uint8_t>* valid, bool* all_v4) {
-  Decoder probe = *d;
-  size_t present = DecodeValidity(&probe, n, valid);
-  *all_v4 =
-      !probe.failed() && static_cast<AddressFamilies>(probe.Byte()) == AddressFamilies::kAllV4;
-  if (!*all_v4) return true;
-  *d = probe;
-  size_t n4 = d->Count(present);
-  std::vector<int64_t> v4;
-  if (d->failed() || n4 != present || !DecodeInts(d, n4, &v4) || d->Count(present) != 0) {
+bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
+                                std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
+                                std::vector<uint8_t>* valid) {
+  size_t present = DecodeValidity(d, n, valid);
+  auto families = static_cast<AddressFamilies>(d->Byte());
+  std::string_view bits;
+  if (families == AddressFamilies::kMixed) {
+    bits = d->Bytes((present + 7) / 8);
+  } else if (families != AddressFamilies::kAllV4 && families != AddressFamilies::kAllV6) {
     return false;
   }
-  values->resize(n4);
+  size_t n4 = d->Count(present);
+  std::vector<int64_t> v4;
+  if (d->failed() || !DecodeInts(d, n4, &v4)) return false;
+  size_t n6 = d->Count(present);
+  std::vector<uint64_t> hi, lo;
+  if (d->failed() || n4 + n6 != present || !GetPlanes(d, n6, 8, &hi) || !GetPlanes(d, n6, 8, &lo)) {
+    return false;
+  }
+  v6s->resize(n6);
+  for (size_t i = 0; i < n6; ++i) (*v6s)[i] = IpAddress::V6(hi[i], lo[i]);
+  values->resize(present);
   uint32_t* out = values->data();
-  for (size_t i = 0; i < n4; ++i) out[i] = static_cast<uint32_t>(v4[i]);
+  v6->clear();
+  if (n6 == 0) {
+    for (size_t i = 0; i < present; ++i) out[i] = static_cast<uint32_t>(v4[i]);
+  } else {
+    v6->resize(present);
+    size_t i4 = 0, i6 = 0;
+    for (size_t i = 0; i < present; ++i) {
+      bool is_v6 = families == AddressFamilies::kAllV6 ||
+                   ((static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1);
+      if (is_v6) {
+        if (i6 >= n6) return false;
+        out[i] = static_cast<uint32_t>(i6++);
+      } else {
+        if (i4 >= n4) return false;
+        out[i] = static_cast<uint32_t>(v4[i4++]);
+      }
+      (*v6)[i] = is_v6;
+    }
+    Scatter(*valid, n, v6);
+  }
   Scatter(*valid, n, values);
-  return !d->failed();
+  return true;
 }
 
 void EncodeStringColumn(std::span<const std::string_view> values, const uint8_t* valid,

@@ -48,12 +48,13 @@ bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
                          std::vector<uint8_t>* valid);
 bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                         std::vector<uint8_t>* valid);
-// Compact forms for readers that materialize values late (segment_reader.h):
-// an address column whose present values are all IPv4 as their 32 bits (0
-// where missing); returns false when malformed, and sets *all_v4 = false
-// (consuming nothing) when the chunk holds IPv6 values.
-bool DecodeIpv4Column(Decoder* d, size_t n, std::vector<uint32_t>* values,
-                      std::vector<uint8_t>* valid, bool* all_v4);
+// Compact forms for readers that materialize values late (segment_reader.h).
+// An address column as 32 bits per row: the IPv4 address, or where `v6` is
+// set (it stays empty when no value is IPv6) an index into `v6s`; missing
+// rows hold 0 (IPv4 0.0.0.0, as IpAddress{}).
+bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
+                                std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
+                                std::vector<uint8_t>* valid);
 // A string column as its dictionary (never empty: a lone "" when no value is
 // present) and one code per row (0 where missing).
 bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict,

@@ -107,13 +107,8 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
       break;
     case ColumnKind::kAddress: {
       col.kind = ValueKind::kAddress;
-      bool v4 = false;
-      ok = DecodeIpv4Column(&d, n, &out->small, &col.valid, &v4);
-      if (ok && v4) {
-        out->form = Form::kIpv4;
-      } else if (ok) {
-        ok = DecodeAddressColumn(&d, n, &col.addrs, &col.valid);
-      }
+      out->form = Form::kAddress;
+      ok = DecodeCompactAddressColumn(&d, n, &out->small, &out->v6, &out->v6s, &col.valid);
       break;
     }
     case ColumnKind::kString:
@@ -134,30 +129,19 @@ namespace {
 
 // Spreads the stored (non-reply) rows of `own` over n rows; a reply row takes
 // the counterpart's value of the row before (a stored row: replies never chain).
+// Row i takes own[pos[i]], or counterpart[pos[i]] for a reply: one pass with
+// no branch to mispredict, the same positions for every vector of both
+// columns (computed once per row group from the reply flags).
 template <typename T>
-bool ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
-                    const std::vector<int64_t>& mirror, std::vector<T>* out) {
-  // Checked up front so that the loop needs no bounds checks: the first row is
-  // stored, and the stored rows are exactly `own` (and as many in `counterpart`).
-  const size_t n = mirror.size();
-  size_t stored = 0;
-  for (int64_t f : mirror) stored += f == 0;
-  if (stored != own.size() || counterpart.size() < stored || (n > 0 && mirror[0] != 0)) {
-    return false;
-  }
+void ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
+                    const std::vector<uint32_t>& pos, const std::vector<uint8_t>& reply,
+                    std::vector<T>* out) {
+  const size_t n = pos.size();
   out->resize(n);
   T* o = out->data();
   const T* a = own.data();
   const T* b = counterpart.data();
-  size_t j = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (mirror[i]) {
-      o[i] = b[j - 1];
-    } else {
-      o[i] = a[j++];
-    }
-  }
-  return true;
+  for (size_t i = 0; i < n; ++i) o[i] = reply[i] ? b[pos[i]] : a[pos[i]];
 }
 
 }  // namespace
@@ -203,30 +187,59 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   size_t replies = 0;
   for (int64_t f : m) replies += f != 0;
   if (replies == 0) return DecodeStored(g, c, n, out);
+  const size_t stored = n - replies;
+  if (mirror->mirror_pos.size() != n) {
+    if (m[0] != 0) return Corrupt("a reply in the first row", g, c);
+    mirror->mirror_pos.resize(n);
+    mirror->mirror_reply.resize(n);
+    uint32_t j = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const bool reply = m[i] != 0;
+      mirror->mirror_reply[i] = reply;
+      mirror->mirror_pos[i] = reply ? j - 1 : j++;
+    }
+  }
+  const std::vector<uint32_t>& pos = mirror->mirror_pos;
+  const std::vector<uint8_t>& reply = mirror->mirror_reply;
   // Both columns' stored rows: the counterpart supplies this one's replies.
   Decoded *own, *theirs;
-  RETURN_IF_ERROR(LoadStored(g, c, n - replies, &own));
-  RETURN_IF_ERROR(LoadStored(g, static_cast<size_t>(other), n - replies, &theirs));
+  RETURN_IF_ERROR(LoadStored(g, c, stored, &own));
+  RETURN_IF_ERROR(LoadStored(g, static_cast<size_t>(other), stored, &theirs));
   FieldColumn& col = out->column;
   col.field_id = own->column.field_id;
   col.kind = own->column.kind;
+  auto sized = [&](const auto& v) { return v.size() == stored; };
   bool ok = true;
   if (!own->column.valid.empty() || !theirs->column.valid.empty()) {
     std::vector<uint8_t> a = own->column.valid, b = theirs->column.valid;
-    if (a.empty()) a.assign(n - replies, 1);
-    if (b.empty()) b.assign(n - replies, 1);
-    ok = ExpandMirrored(a, b, m, &col.valid);
+    if (a.empty()) a.assign(stored, 1);
+    if (b.empty()) b.assign(stored, 1);
+    ok = sized(a) && sized(b);
+    if (ok) ExpandMirrored(a, b, pos, reply, &col.valid);
   }
-  if (own->form == Form::kIpv4 && theirs->form == Form::kIpv4) {
-    out->form = Form::kIpv4;
-    ok = ok && ExpandMirrored(own->small, theirs->small, m, &out->small);
+  if (own->form == Form::kAddress && theirs->form == Form::kAddress) {
+    // Compact on both sides: the counterpart's IPv6 indexes move past ours.
+    out->form = Form::kAddress;
+    out->v6s = own->v6s;
+    out->v6s.insert(out->v6s.end(), theirs->v6s.begin(), theirs->v6s.end());
+    ok = ok && sized(own->small) && sized(theirs->small);
+    if (ok && own->v6.empty() && theirs->v6.empty()) {
+      ExpandMirrored(own->small, theirs->small, pos, reply, &out->small);
+    } else if (ok) {
+      std::vector<uint8_t> a = own->v6, b = theirs->v6;
+      if (a.empty()) a.assign(stored, 0);
+      if (b.empty()) b.assign(stored, 0);
+      std::vector<uint32_t> shifted = theirs->small;
+      const uint32_t offset = static_cast<uint32_t>(own->v6s.size());
+      for (size_t i = 0; i < stored; ++i) shifted[i] += b[i] ? offset : 0;
+      ExpandMirrored(own->small, shifted, pos, reply, &out->small);
+      ExpandMirrored(a, b, pos, reply, &out->v6);
+    }
   } else if (meta.kind == ColumnKind::kAddress) {
-    // Mixed families: both as IpAddress (the cached stored rows change form).
-    Materialize(own);
-    Materialize(theirs);
-    ok = ok && ExpandMirrored(own->column.addrs, theirs->column.addrs, m, &col.addrs);
+    ok = false;  // address chunks always decode compact
   } else {
-    ok = ok && ExpandMirrored(own->column.ints, theirs->column.ints, m, &col.ints);
+    ok = ok && sized(own->column.ints) && sized(theirs->column.ints);
+    if (ok) ExpandMirrored(own->column.ints, theirs->column.ints, pos, reply, &col.ints);
   }
   if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
   out->payload = own->payload;
@@ -235,15 +248,17 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
 
 void SegmentReader::Materialize(Decoded* d) {
   FieldColumn& col = d->column;
-  if (d->form == Form::kIpv4) {
+  if (d->form == Form::kAddress) {
     col.addrs.resize(d->small.size());
-    for (size_t i = 0; i < d->small.size(); ++i) col.addrs[i] = IpAddress::V4(d->small[i]);
+    for (size_t i = 0; i < d->small.size(); ++i) col.addrs[i] = d->AddressAt(i);
   } else if (d->form == Form::kDict) {
     col.strings.resize(d->small.size());
     for (size_t i = 0; i < d->small.size(); ++i) col.strings[i] = d->dict[d->small[i]];
   }
   d->form = Form::kPlain;
   d->small = {};
+  d->v6 = {};
+  d->v6s = {};
   d->dict = {};
 }
 
@@ -354,9 +369,13 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       col = MissingColumn(field, rows.size());  // not in this segment's layout
     } else {
       RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(c), &d));
-      if (d->form == Form::kIpv4) {
+      if (d->form == Form::kAddress) {
         col.addrs.resize(rows.size());
-        for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = IpAddress::V4(d->small[rows[k]]);
+        if (d->v6.empty()) {
+          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = IpAddress::V4(d->small[rows[k]]);
+        } else {
+          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = d->AddressAt(rows[k]);
+        }
       } else if (d->form == Form::kDict) {
         col.strings.resize(rows.size());
         for (size_t k = 0; k < rows.size(); ++k) col.strings[k] = d->dict[d->small[rows[k]]];

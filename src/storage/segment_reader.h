@@ -66,16 +66,27 @@ class SegmentReader {
     uint32_t count;
   };
   // A decoded chunk. Address and string columns stay compact until rows are
-  // handed out (late materialization): IPv4 as 32 bits, strings as codes into
-  // their dictionary; a 24-byte IpAddress or a string view is made only for
-  // the rows a block returns (Materialize() makes them all, for messages).
-  enum class Form : uint8_t { kPlain, kIpv4, kDict };
+  // handed out (late materialization): addresses as 32 bits (IPv4, or an
+  // index into the IPv6 ones), strings as codes into their dictionary; a
+  // 24-byte IpAddress or a string view is made only for the rows a block
+  // returns (Materialize() makes them all, for messages).
+  enum class Form : uint8_t { kPlain, kAddress, kDict };
   struct Decoded {
     std::shared_ptr<const void> payload;  // owns the string views
     FieldColumn column;                   // raw messages go in `strings`
     Form form = Form::kPlain;
-    std::vector<uint32_t> small;         // kIpv4: address bits; kDict: codes (0 where missing)
+    std::vector<uint32_t> small;         // kAddress: bits or v6 index; kDict: codes (0 if missing)
+    std::vector<uint8_t> v6;             // kAddress: 1 where `small` indexes `v6s` (or empty)
+    std::vector<IpAddress> v6s;          // kAddress
     std::vector<std::string_view> dict;  // kDict
+    // The reply-flag column (format::kColMirror), once a mirrored column
+    // needed it: per row, the index of its value among the stored rows (own
+    // or, for a reply, the counterpart's) and whether it is a reply.
+    std::vector<uint32_t> mirror_pos;
+    std::vector<uint8_t> mirror_reply;
+    IpAddress AddressAt(size_t r) const {
+      return v6.empty() || !v6[r] ? IpAddress::V4(small[r]) : v6s[small[r]];
+    }
   };
   static void Materialize(Decoded* d);
 
