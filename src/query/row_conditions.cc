@@ -13,17 +13,6 @@ namespace {
 
 using Kind = FieldCondition::Kind;
 
-// The catalog field a slot reads straight from the scan, or -1.
-int ScanFieldOf(const Plan& plan, int slot) {
-  for (const auto& [name, s] : plan.scan.input_fields) {
-    if (s == slot) {
-      const FieldInfo* f = FindFieldByQueryName(name);
-      return f ? static_cast<int>(f->id) : -1;
-    }
-  }
-  return -1;
-}
-
 ValueKind KindOfField(int field) {
   return Catalog()[static_cast<size_t>(field)].kind;
 }
@@ -212,8 +201,18 @@ bool FieldCondition::MatchesToken(std::string_view token) const {
   return kind == Kind::kIntRange || std::binary_search(ints.begin(), ints.end(), v);
 }
 
-std::vector<FieldCondition> LeadingFilterConditions(const Plan& plan) {
-  std::vector<FieldCondition> out;
+int ScanFieldOf(const Plan& plan, int slot) {
+  for (const auto& [name, s] : plan.scan.input_fields) {
+    if (s == slot) {
+      const FieldInfo* f = FindFieldByQueryName(name);
+      return f ? static_cast<int>(f->id) : -1;
+    }
+  }
+  return -1;
+}
+
+std::vector<const BoundExpr*> LeadingFilterConjuncts(const Plan& plan) {
+  std::vector<const BoundExpr*> out;
   std::vector<const BoundExpr*> todo;
   for (const Stage& st : plan.stages) {
     if (st.kind != CommandKind::kFilter) break;
@@ -225,8 +224,16 @@ std::vector<FieldCondition> LeadingFilterConditions(const Plan& plan) {
     if (e->kind == BoundKind::kBinary && e->op == Op::kAnd) {
       todo.push_back(e->children[0].get());
       todo.push_back(e->children[1].get());
-      continue;
+    } else {
+      out.push_back(e);
     }
+  }
+  return out;
+}
+
+std::vector<FieldCondition> LeadingFilterConditions(const Plan& plan) {
+  std::vector<FieldCondition> out;
+  for (const BoundExpr* e : LeadingFilterConjuncts(plan)) {
     if (std::optional<FieldCondition> c = Derive(plan, *e)) out.push_back(std::move(*c));
   }
   return out;

@@ -57,4 +57,11 @@ struct FieldCondition {
 
 std::vector<FieldCondition> LeadingFilterConditions(const Plan& plan);
 
+struct BoundExpr;
+// The conjuncts (`and` operands, recursively) of the filters before any
+// other command.
+std::vector<const BoundExpr*> LeadingFilterConjuncts(const Plan& plan);
+// The catalog field id a slot reads straight from the scan, or -1.
+int ScanFieldOf(const Plan& plan, int slot);
+
 }  // namespace flowlens::query

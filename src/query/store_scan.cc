@@ -96,17 +96,6 @@ void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t
 
 namespace {
 
-// The catalog field a slot reads straight from the scan, or -1.
-int ScanFieldOf(const Plan& plan, int slot) {
-  for (const auto& [name, s] : plan.scan.input_fields) {
-    if (s == slot) {
-      const FieldInfo* f = FindFieldByQueryName(name);
-      return f ? static_cast<int>(f->id) : -1;
-    }
-  }
-  return -1;
-}
-
 // Whether `e` depends on no field but one slot (set in *slot), through
 // operators and functions whose value depends on their arguments alone: such a
 // conjunct can be evaluated on that column before the others are read.
@@ -217,86 +206,28 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
   // Only the filters before any other command: nothing can have changed a
   // field's value before them.
   if (plan) {
-    std::vector<const BoundExpr*> todo;
-    for (const Stage& st : plan->stages) {
-      if (st.kind != CommandKind::kFilter) break;
-      todo.push_back(st.condition.get());
-    }
-    while (!todo.empty()) {
-      const BoundExpr* e = todo.back();
-      todo.pop_back();
-      if (e->kind == BoundKind::kBinary && e->op == Op::kAnd) {
-        todo.push_back(e->children[0].get());
-        todo.push_back(e->children[1].get());
-        continue;
-      }
+    for (const BoundExpr* e : LeadingFilterConjuncts(*plan)) {
       int slot = -1;
       if (ReadsOneSlot(*e, &slot) && slot >= 0 && ScanFieldOf(*plan, slot) >= 0) {
         prefilters_.push_back(e);
       }
-      if (e->kind == BoundKind::kBinary &&
-          (e->op == Op::kEq || e->op == Op::kLt || e->op == Op::kLe || e->op == Op::kGt ||
-           e->op == Op::kGe) &&
-          e->children[0]->kind == BoundKind::kSlot &&
-          e->children[1]->kind == BoundKind::kConstant) {
-        int field = ScanFieldOf(*plan, e->children[0]->slot);
-        if (field < 0) continue;
-        const FieldInfo& info = Catalog()[static_cast<size_t>(field)];
-        const Value& k = e->children[1]->constant;
-        if (info.kind == ValueKind::kAddress) {
-          if (e->op != Op::kEq || k.type != ValueType::kString) continue;
-          auto a = IpAddress::Parse(k.s);
-          if (a) prunes_.push_back({field, true, 0, 0, *a, *a});
-          continue;
-        }
-        if (k.type != ValueType::kInt) continue;
-        int64_t lo = INT64_MIN, hi = INT64_MAX, c = k.i;
-        switch (e->op) {
-          case Op::kEq:
-            lo = hi = c;
-            break;
-          case Op::kLt:
-            hi = c == INT64_MIN ? c : c - 1;
-            break;
-          case Op::kLe:
-            hi = c;
-            break;
-          case Op::kGt:
-            lo = c == INT64_MAX ? c : c + 1;
-            break;
-          case Op::kGe:
-            lo = c;
-            break;
-          default:
-            break;
-        }
-        prunes_.push_back({field, false, lo, hi, {}, {}});
-        continue;
-      }
-      if (e->kind == BoundKind::kCall && e->children.size() == 2 &&
-          (e->function->name == "isipv4insubnet" || e->function->name == "isipinsubnet") &&
-          e->children[0]->kind == BoundKind::kSlot &&
-          e->children[1]->kind == BoundKind::kConstant &&
-          e->children[1]->constant.type == ValueType::kString) {
-        int field = ScanFieldOf(*plan, e->children[0]->slot);
-        auto net = IpSubnet::Parse(e->children[1]->constant.s);
-        if (field < 0 || !net ||
-            Catalog()[static_cast<size_t>(field)].kind != ValueKind::kAddress) {
-          continue;
-        }
-        IpAddress hi = net->base;
-        int host_bits = (net->base.v6 ? 128 : 32) - net->prefix_length;
-        if (!net->base.v6) {
-          hi.lo = net->base.lo | (host_bits >= 32 ? 0xffffffffULL : ((1ULL << host_bits) - 1));
-        } else {
-          if (host_bits >= 64) {
-            hi.lo = ~0ULL;
-            hi.hi = net->base.hi | (host_bits >= 128 ? ~0ULL : ((1ULL << (host_bits - 64)) - 1));
-          } else {
-            hi.lo = net->base.lo | (host_bits == 0 ? 0 : ((1ULL << host_bits) - 1));
-          }
-        }
-        prunes_.push_back({field, true, 0, 0, net->base, hi});
+    }
+  }
+  // Segments and row groups are skipped on the statistics of the fields the
+  // leading filters test (row_conditions.h).
+  if (plan) {
+    for (const FieldCondition& c : LeadingFilterConditions(*plan)) {
+      switch (c.kind) {
+        case FieldCondition::Kind::kIntRange:
+        case FieldCondition::Kind::kIntSet:
+          prunes_.push_back({c.field_id, false, c.lo, c.hi, {}, {}});
+          break;
+        case FieldCondition::Kind::kAddressRange:
+          prunes_.push_back({c.field_id, true, 0, 0, c.alo, c.ahi});
+          break;
+        case FieldCondition::Kind::kText:  // no text ranges: only "every value missing"
+          prunes_.push_back({c.field_id, false, INT64_MIN, INT64_MAX, {}, {}});
+          break;
       }
     }
   }
