@@ -135,9 +135,15 @@ namespace {
 
 // One field: false when the token is not certainly valid. `Kind` is a
 // template argument so that the default layout's parse is straight-line code.
-template <ValueKind Kind>
+// With `kExact`, *canonical is cleared when WriteRecord would not write the
+// token back as it is: an integer with a leading zero, an IPv6 address not in
+// RFC 5952 form. (Dotted quads the IPv4 kernels accept are canonical: they
+// refuse leading zeros and octets above 255; '-' and strings are written as
+// read.)
+template <ValueKind Kind, bool kExact>
 [[gnu::always_inline]] inline bool ParseField(std::string_view tok, bool keep, uint64_t max_value,
-                                              uint32_t pos, const char* end, FlowRecord* out) {
+                                              uint32_t pos, const char* end, FlowRecord* out,
+                                              bool* canonical) {
   if constexpr (Kind == ValueKind::kString) {
     if (!keep) return true;  // any text is a valid string
   }
@@ -148,6 +154,7 @@ template <ValueKind Kind>
   if constexpr (Kind == ValueKind::kInt || Kind == ValueKind::kTime) {
     uint64_t v;
     if (!DigitsInline(tok.data(), tok.size(), end, &v) || v > max_value) return false;
+    if constexpr (kExact) *canonical &= tok.size() == 1 || tok[0] != '0';
     out->set_int(pos, static_cast<int64_t>(v));
   } else if constexpr (Kind == ValueKind::kAddress) {
     uint32_t bits;
@@ -159,6 +166,10 @@ template <ValueKind Kind>
     } else {
       std::optional<IpAddress> a = IpAddress::Parse(tok);  // IPv6
       if (!a) return false;
+      if constexpr (kExact) {
+        char text[IpAddress::kMaxTextLength];
+        *canonical &= std::string_view(text, a->Format(text)) == tok;
+      }
       out->set_addr(pos, *a);
     }
   } else {
@@ -197,20 +208,24 @@ SplitRecordParser::SplitRecordParser(const Layout& layout, const std::vector<boo
 }
 
 // The default layout, unrolled: no per-field dispatch on the field's kind.
-template <uint32_t... I>
+template <bool kExact, uint32_t... I>
 bool SplitRecordParser::ParseDefault(std::integer_sequence<uint32_t, I...>, const SplitLine& line,
-                                     const char* base, const char* end, FlowRecord* out) const {
-  return (ParseField<kDefaultKinds[I]>(FixedField<I>(line, base), ops_[I].keep, ops_[I].max_value,
-                                       I, end, out) &&
+                                     const char* base, const char* end, FlowRecord* out,
+                                     bool* canonical) const {
+  return (ParseField<kDefaultKinds[I], kExact>(FixedField<I>(line, base), ops_[I].keep,
+                                               ops_[I].max_value, I, end, out, canonical) &&
           ...);
 }
 
-bool SplitRecordParser::Parse(const SplitLine& line, const char* base, const char* end,
-                              FlowRecord* out) const {
-  if (!line.simple || line.space_count + 1 != ops_.size()) return false;
+template <bool kExact>
+bool SplitRecordParser::ParseAny(const SplitLine& line, const char* base, const char* end,
+                                 FlowRecord* out, bool* canonical) const {
+  // An empty line is no record (ParseRecord: "has 0 fields"), even where a
+  // one-field layout would take it for one empty field.
+  if (!line.simple || line.space_count + 1 != ops_.size() || line.text.empty()) return false;
   if (default_layout_) {
-    return ParseDefault(std::make_integer_sequence<uint32_t, kDefaultFields>(), line, base, end,
-                        out);
+    return ParseDefault<kExact>(std::make_integer_sequence<uint32_t, kDefaultFields>(), line, base,
+                                end, out, canonical);
   }
   for (uint32_t pos = 0; pos < ops_.size(); ++pos) {
     const FieldOp& op = ops_[pos];
@@ -219,18 +234,35 @@ bool SplitRecordParser::Parse(const SplitLine& line, const char* base, const cha
     switch (op.kind) {
       case ValueKind::kInt:
       case ValueKind::kTime:
-        ok = ParseField<ValueKind::kInt>(tok, op.keep, op.max_value, pos, end, out);
+        ok = ParseField<ValueKind::kInt, kExact>(tok, op.keep, op.max_value, pos, end, out,
+                                                 canonical);
         break;
       case ValueKind::kAddress:
-        ok = ParseField<ValueKind::kAddress>(tok, op.keep, op.max_value, pos, end, out);
+        ok = ParseField<ValueKind::kAddress, kExact>(tok, op.keep, op.max_value, pos, end, out,
+                                                     canonical);
         break;
       case ValueKind::kString:
-        ok = ParseField<ValueKind::kString>(tok, op.keep, op.max_value, pos, end, out);
+        ok = ParseField<ValueKind::kString, kExact>(tok, op.keep, op.max_value, pos, end, out,
+                                                    canonical);
         break;
     }
     if (!ok) return false;
   }
   return true;
+}
+
+bool SplitRecordParser::Parse(const SplitLine& line, const char* base, const char* end,
+                              FlowRecord* out) const {
+  bool unused = true;
+  return ParseAny<false>(line, base, end, out, &unused);
+}
+
+bool SplitRecordParser::ParseExact(const SplitLine& line, const char* base, const char* end,
+                                   FlowRecord* out, bool* exact) const {
+  // A simple line has single spaces between fields and no blanks around
+  // them, as WriteRecord writes; what is left to check is each field's text.
+  *exact = true;
+  return ParseAny<true>(line, base, end, out, exact);
 }
 
 }  // namespace flowlens

@@ -16,7 +16,9 @@
 #include <mutex>
 #include <thread>
 
+#include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
+#include "flowlog/split_record.h"
 #include "storage/segment_builder.h"
 
 namespace flowlens::ingest {
@@ -28,6 +30,9 @@ constexpr size_t kBlockBytes = 4u << 20;
 // Rows a worker holds in builders before it writes its largest one out
 // (about 230 bytes each): bounds the loader's memory whatever the file size.
 constexpr size_t kMaxBufferedRows = 600'000;
+// Blocks at least this long (one giant line) are cut without LineSplitter,
+// whose offsets are 32-bit.
+constexpr size_t kMaxSplitBytes = size_t{1} << 31;
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
@@ -62,10 +67,11 @@ Status ObjectReader::Open(const std::string& path) {
 }
 
 Result<bool> ObjectReader::Next(std::string* block) {
-  block->clear();
-  if (eof_ && carry_.empty()) return false;
-  block->swap(carry_);
+  // Copies the partial line (rather than swapping buffers) so that a block
+  // handed back for reuse keeps its capacity.
+  block->assign(carry_);
   carry_.clear();
+  if (eof_ && block->empty()) return false;
   while (!eof_) {
     size_t old = block->size();
     block->resize(old + kBlockBytes);
@@ -158,11 +164,12 @@ struct Rejected {
 struct Shared {
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::pair<size_t, std::shared_ptr<const std::string>>> queue;
-  bool done = false;          // no more blocks will come
-  bool stop = false;          // an error: workers drop what is queued
-  Status status;              // the first worker failure
-  std::vector<size_t> lines;  // per block
+  std::deque<std::pair<size_t, std::string>> queue;
+  std::vector<std::string> spare;  // parsed blocks, for the reader to fill again
+  bool done = false;               // no more blocks will come
+  bool stop = false;               // an error: workers drop what is queued
+  Status status;                   // the first worker failure
+  std::vector<size_t> lines;       // per block
 };
 
 // One worker: parses blocks into per-partition builders and writes segments.
@@ -177,6 +184,7 @@ class Worker {
         now_ms_(now_ms),
         shared_(shared),
         record_(layout),
+        fast_(layout, std::vector<bool>(layout.size(), true)),
         start_pos_(layout.PositionOf(fields::kStart)),
         iface_pos_(layout.PositionOf(fields::kInterfaceId)),
         partition_ms_(store.options().partition_ms),
@@ -184,7 +192,7 @@ class Worker {
 
   void Run() {
     while (true) {
-      std::pair<size_t, std::shared_ptr<const std::string>> item;
+      std::pair<size_t, std::string> item;
       {
         std::unique_lock lock(shared_->mu);
         shared_->cv.wait(lock,
@@ -194,8 +202,14 @@ class Worker {
         shared_->queue.pop_front();
       }
       shared_->cv.notify_all();  // room in the queue
-      Status s = Parse(item.first, *item.second);
+      Status s = Parse(item.first, item.second);
       if (!s.ok()) return Fail(s);
+      {
+        // The buffer goes back to the reader: 4 MB blocks allocated afresh
+        // would each be page-faulted in again.
+        std::lock_guard lock(shared_->mu);
+        shared_->spare.push_back(std::move(item.second));
+      }
     }
     bool stopped;
     {
@@ -224,16 +238,45 @@ class Worker {
     shared_->cv.notify_all();
   }
 
+  // Lines come from the SIMD splitter; an ordinary line is parsed by the
+  // fast parser, which also tells whether it round-trips (its fields are all
+  // in canonical form), so no line is written back to be compared. Other
+  // lines (tabs, '\r', runs of blanks, anything the fast parser does not
+  // decide) take the general parser and the write-back comparison in Take.
   Status Parse(size_t block_no, std::string_view text) {
     size_t line_no = 0;
-    for (size_t pos = 0; pos < text.size(); ++line_no) {
-      const char* nl =
-          static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
-      size_t end = nl ? static_cast<size_t>(nl - text.data()) : text.size();
-      std::string_view line = text.substr(pos, end - pos);
-      pos = end + 1;
+    bool stop = false;
+    if (text.size() < kMaxSplitBytes) {
+      LineSplitter split(text);
+      SplitLine sl;
+      const char* const end = text.data() + text.size();
+      for (; !stop && split.Next(&sl); ++line_no) {
+        bool exact = false;
+        const bool parsed = fast_.ParseExact(sl, text.data(), end, &record_, &exact);
+        RETURN_IF_ERROR(Take(block_no, line_no, sl.text, parsed, exact, &stop));
+      }
+    } else {  // a block of one giant line: past the splitter's 32-bit offsets
+      for (size_t pos = 0; !stop && pos < text.size(); ++line_no) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        RETURN_IF_ERROR(Take(block_no, line_no, text.substr(pos, nl - pos), false, false, &stop));
+        pos = nl + 1;
+      }
+    }
+    if (stop) --line_no;  // the line --strict stopped at was not counted as read
+    std::lock_guard lock(shared_->mu);
+    shared_->lines[block_no] = line_no;
+    return Status::Ok();
+  }
+
+  // Stores one line (line_no within block block_no) in its builder. `parsed`:
+  // record_ holds it already and `exact` says whether it round-trips; else
+  // the general parser decides. Sets *stop at a rejected line under --strict.
+  Status Take(size_t block_no, size_t line_no, std::string_view line, bool parsed, bool exact,
+              bool* stop) {
+    if (!parsed) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.empty()) continue;
+      if (line.empty()) return Status::Ok();
       if (!ParseRecord(line, layout_, &record_, &error_)) {
         ++rejected;
         if (errors.size() < std::max<size_t>(options_.errors_to_keep, 1)) {
@@ -243,44 +286,40 @@ class Worker {
           std::lock_guard lock(shared_->mu);
           shared_->stop = true;
           shared_->cv.notify_all();
-          break;
+          *stop = true;
         }
-        continue;
-      }
-      int64_t ts = start_pos_ >= 0 && record_.present(start_pos_)
-                       ? record_.int_at(start_pos_) * 1000
-                       : now_ms_;
-      std::string_view stream = fallback_stream_;
-      if (iface_pos_ >= 0 && record_.present(iface_pos_)) {
-        stream_.assign(record_.str_at(iface_pos_));
-        stream_ += "-all";
-        stream = stream_;
+        return Status::Ok();
       }
       scratch_.clear();
       WriteRecord(layout_, record_, &scratch_);
-      bool exact = scratch_ == line;
-      int64_t part = FloorDiv(ts, partition_ms_);
-      if (part != last_part_ || last_builder_ == nullptr) {
-        auto& b = builders_[part];
-        if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_);
-        last_part_ = part;
-        last_builder_ = b.get();
-      }
-      last_builder_->Add(record_, line, exact, ts, now_ms_, stream);
-      ++records;
-      if (++buffered_ >= kMaxBufferedRows || last_builder_->rows() >= max_rows_) {
-        // The full builder, else the largest.
-        auto it = builders_.find(part);
-        if (it->second->rows() < max_rows_) {
-          it = std::max_element(builders_.begin(), builders_.end(), [](auto& a, auto& b) {
-            return a.second->rows() < b.second->rows();
-          });
-        }
-        RETURN_IF_ERROR(WriteOut(it));
-      }
+      exact = scratch_ == line;
     }
-    std::lock_guard lock(shared_->mu);
-    shared_->lines[block_no] = line_no;
+    int64_t ts = start_pos_ >= 0 && record_.present(start_pos_) ? record_.int_at(start_pos_) * 1000
+                                                                : now_ms_;
+    std::string_view stream = fallback_stream_;
+    if (iface_pos_ >= 0 && record_.present(iface_pos_)) {
+      stream_.assign(record_.str_at(iface_pos_));
+      stream_ += "-all";
+      stream = stream_;
+    }
+    int64_t part = FloorDiv(ts, partition_ms_);
+    if (part != last_part_ || last_builder_ == nullptr) {
+      auto& b = builders_[part];
+      if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_);
+      last_part_ = part;
+      last_builder_ = b.get();
+    }
+    last_builder_->Add(record_, line, exact, ts, now_ms_, stream);
+    ++records;
+    if (++buffered_ >= kMaxBufferedRows || last_builder_->rows() >= max_rows_) {
+      // The full builder, else the largest.
+      auto it = builders_.find(part);
+      if (it->second->rows() < max_rows_) {
+        it = std::max_element(builders_.begin(), builders_.end(),
+                              [](auto& a, auto& b) { return a.second->rows() < b.second->rows(); });
+      }
+      RETURN_IF_ERROR(WriteOut(it));
+    }
     return Status::Ok();
   }
 
@@ -302,6 +341,7 @@ class Worker {
   const int64_t now_ms_;
   Shared* shared_;
   FlowRecord record_;
+  const SplitRecordParser fast_;
   RecordError error_;
   std::string scratch_, stream_;
   const int start_pos_, iface_pos_;
@@ -341,14 +381,20 @@ Status LoadObject(storage::Store& store, const IngestOptions& options, const Lay
     shared.cv.wait(lock, [&] { return shared.queue.size() < 2 * threads || shared.stop; });
     if (shared.stop) return false;
     shared.lines.push_back(0);
-    shared.queue.emplace_back(shared.lines.size() - 1,
-                              std::make_shared<const std::string>(std::move(block)));
+    shared.queue.emplace_back(shared.lines.size() - 1, std::move(block));
     shared.cv.notify_all();
     return true;
   };
   bool go = first_block.empty() || push(std::move(first_block));
   while (go) {
     std::string block;
+    {
+      std::lock_guard lock(shared.mu);
+      if (!shared.spare.empty()) {
+        block = std::move(shared.spare.back());
+        shared.spare.pop_back();
+      }
+    }
     Result<bool> more = reader->Next(&block);
     if (!more.ok()) {
       read_status = more.status();

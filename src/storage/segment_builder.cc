@@ -1,12 +1,30 @@
 #include "storage/segment_builder.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "storage/format.h"
 #include "storage/segment_writer.h"
 
 namespace flowlens::storage {
+
+size_t ShortStringHash::operator()(std::string_view s) const {
+  uint64_t h = s.size() * 0x9E3779B97F4A7C15ULL;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+  }
+  if (i < s.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = (h ^ w) * 0xC4CEB9FE1A85EC53ULL;
+  }
+  return static_cast<size_t>(h ^ (h >> 29));
+}
 
 SegmentBuilder::SegmentBuilder(const Layout& layout) : layout_(layout) {
   columns_.resize(layout.size());
@@ -83,13 +101,22 @@ void Gather(const std::vector<T>& from, std::span<const uint32_t> rows, std::vec
 
 Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment_id,
                                             uint64_t group_id, int zstd_level) {
-  // By stream, then time, as WriteSegment orders rows (stable: input order breaks ties).
+  // By stream, then time, as WriteSegment orders rows (stable: input order
+  // breaks ties). Stream ids are dense, so a counting sort groups the rows by
+  // stream in one pass; a stream's rows mostly come in time order already, so
+  // a run is sorted only when it is not (a comparison sort of all rows was 5%
+  // of an ingest profile).
   std::vector<uint32_t> order(rows());
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
-    return streams_index_[a] != streams_index_[b] ? streams_index_[a] < streams_index_[b]
-                                                  : timestamps_[a] < timestamps_[b];
-  });
+  std::vector<uint32_t> next(streams_.size() + 1, 0);
+  for (int64_t s : streams_index_) ++next[static_cast<size_t>(s) + 1];
+  std::partial_sum(next.begin(), next.end(), next.begin());
+  const std::vector<uint32_t> run_start = next;
+  for (uint32_t r = 0; r < rows(); ++r) order[next[static_cast<size_t>(streams_index_[r])]++] = r;
+  auto by_time = [this](uint32_t a, uint32_t b) { return timestamps_[a] < timestamps_[b]; };
+  for (size_t s = 0; s < streams_.size(); ++s) {
+    auto first = order.begin() + run_start[s], last = order.begin() + run_start[s + 1];
+    if (!std::is_sorted(first, last, by_time)) std::stable_sort(first, last, by_time);
+  }
   std::vector<std::string> names;
   for (const StreamLoad& s : streams_) names.push_back(s.name);
   SegmentEncoder encoder(file, segment_id, group_id, &layout_, std::move(names), zstd_level);

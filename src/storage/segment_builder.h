@@ -44,6 +44,12 @@ struct StreamLoad {
   int64_t last_event_ms = 0;
 };
 
+// A hash of short strings (ids, stream names) a word at a time: std::hash's
+// byte loop was 5% of an ingest's instructions in the builder's lookups.
+struct ShortStringHash {
+  size_t operator()(std::string_view s) const;
+};
+
 class SegmentBuilder {
  public:
   explicit SegmentBuilder(const Layout& layout);
@@ -69,14 +75,14 @@ class SegmentBuilder {
   const Layout& layout_;
   Arena arena_;                       // interned strings and raw lines
   std::vector<FieldColumn> columns_;  // one per layout position, valid always filled
-  std::vector<std::unordered_set<std::string_view>> interned_;  // per column
-  std::vector<std::string_view> last_interned_;                 // per column
+  std::vector<std::unordered_set<std::string_view, ShortStringHash>> interned_;  // per column
+  std::vector<std::string_view> last_interned_;                                  // per column
   std::vector<int64_t> timestamps_, ingestion_times_, streams_index_;
   std::vector<uint8_t> raw_;
   std::vector<uint32_t> lengths_;           // of each row's line (the footer's message bytes)
   std::vector<std::string_view> messages_;  // raw lines (in arena_) where raw_
   std::vector<StreamLoad> streams_;
-  std::unordered_map<std::string_view, uint32_t> stream_ids_;  // keys in arena_
+  std::unordered_map<std::string_view, uint32_t, ShortStringHash> stream_ids_;  // keys in arena_
   std::string_view last_stream_;
   uint32_t last_stream_id_ = 0;
 };

@@ -6,7 +6,8 @@
 // Differential part: the text scan's fast path (LineSplitter +
 // SplitRecordParser, SIMD) must cut the same lines as a plain search for
 // '\n', classify bytes as the scalar kernel does, and accept a line only when
-// ParseRecord does, with the same values for every field it keeps.
+// ParseRecord does, with the same values for every field it keeps, and say a
+// line round-trips (ParseExact) exactly when writing its record back gives it.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -93,11 +94,18 @@ void CheckSplitParse(std::string_view text, const Layout& layout, uint64_t keep_
         CheckTokenParsers(f, t.data() + t.size());
       }
     }
-    if (!fast.Parse(line, t.data(), t.data() + t.size(), &quick)) continue;
+    bool exact = false;
+    const bool decided = fast.ParseExact(line, t.data(), t.data() + t.size(), &slow, &exact);
+    if (decided != fast.Parse(line, t.data(), t.data() + t.size(), &quick)) __builtin_trap();
+    if (!decided) continue;
     if (!ParseRecord(line.text, layout, &slow, &err)) __builtin_trap();
     for (size_t p = 0; p < layout.size(); ++p) {
       if (keep[p] && !SameField(layout, p, quick, slow)) __builtin_trap();
     }
+    // The bulk loader's round-trip decision, against writing the record back.
+    std::string back;
+    WriteRecord(layout, slow, &back);
+    if (exact != (back == line.text)) __builtin_trap();
   }
   if (pos < t.size()) __builtin_trap();  // a line was lost
 }

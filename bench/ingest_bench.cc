@@ -1,0 +1,176 @@
+// The bulk loader's kernels (ingest/bulk_loader.h) on generated default-format
+// records: the line parse with its round-trip decision, the segment builder's
+// Add (typed columns, interning) and Write (row order, row groups, encoding),
+// and a whole `flowlens ingest` of a file into an empty store on 1 and 2
+// worker threads. The CPU a record costs end to end is IngestFile's CPU time
+// per item (several threads: take real time with the process's CPU from
+// /usr/bin/time, as bench/run does, for the whole-process figure).
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flowlog/generator.h"
+#include "flowlog/layout.h"
+#include "flowlog/line_splitter.h"
+#include "flowlog/record.h"
+#include "flowlog/split_record.h"
+#include "ingest/ingester.h"
+#include "storage/file_system.h"
+#include "storage/segment_builder.h"
+#include "storage/store.h"
+
+namespace flowlens {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint64_t kRecords = 200'000;
+
+// Generated text, its records parsed once, and a scratch directory.
+struct Data {
+  std::string text;
+  std::vector<std::string_view> lines;
+  std::vector<FlowRecord> records;
+  std::vector<uint8_t> exact;
+  std::string dir;
+
+  Data() {
+    GeneratorOptions o;
+    o.records = kRecords;
+    o.seed = 11;
+    std::string truth;
+    if (!GenerateInMemory(o, &text, &truth).ok()) std::abort();
+    const Layout& layout = Layout::Default();
+    const SplitRecordParser fast(layout, std::vector<bool>(layout.size(), true));
+    LineSplitter split(text);
+    SplitLine line;
+    RecordError err;
+    while (split.Next(&line)) {
+      if (line.text.empty()) continue;
+      records.emplace_back(layout);
+      bool ex = false;
+      if (!fast.ParseExact(line, text.data(), text.data() + text.size(), &records.back(), &ex)) {
+        if (!ParseRecord(line.text, layout, &records.back(), &err)) std::abort();
+      }
+      lines.push_back(line.text);
+      exact.push_back(ex ? 1 : 0);
+    }
+    dir = (fs::temp_directory_path() / ("flowlens-ingest-bench-" + std::to_string(getpid())))
+              .string();
+    fs::create_directories(dir);
+    std::ofstream(dir + "/flows.log", std::ios::binary) << text;
+  }
+  ~Data() { fs::remove_all(dir); }
+
+  storage::SegmentBuilder* Fill(storage::SegmentBuilder* b) const {
+    const int iface = Layout::Default().PositionOf(fields::kInterfaceId);
+    const int start = Layout::Default().PositionOf(fields::kStart);
+    std::string stream;
+    for (size_t i = 0; i < records.size(); ++i) {
+      stream.assign(records[i].str_at(iface));
+      stream += "-all";
+      b->Add(records[i], lines[i], exact[i] != 0, records[i].int_at(start) * 1000, 1, stream);
+    }
+    return b;
+  }
+};
+
+const Data& TheData() {
+  static const Data d;
+  return d;
+}
+
+// Parse + round-trip decision per line, the two ways the loader can take:
+// arg 0 the general parser and a write-back comparison (every line before),
+// arg 1 the splitter and ParseExact (ordinary lines now).
+void BM_ParseAndDecideExact(benchmark::State& state) {
+  const Data& d = TheData();
+  const Layout& layout = Layout::Default();
+  const SplitRecordParser fast(layout, std::vector<bool>(layout.size(), true));
+  FlowRecord rec(layout);
+  RecordError err;
+  std::string scratch;
+  for (auto _ : state) {
+    size_t exact = 0;
+    if (state.range(0) == 0) {
+      for (std::string_view l : d.lines) {
+        if (!ParseRecord(l, layout, &rec, &err)) continue;
+        scratch.clear();
+        WriteRecord(layout, rec, &scratch);
+        exact += scratch == l;
+      }
+    } else {
+      LineSplitter split(d.text);
+      SplitLine line;
+      const char* end = d.text.data() + d.text.size();
+      while (split.Next(&line)) {
+        bool ex = false;
+        if (fast.ParseExact(line, d.text.data(), end, &rec, &ex)) exact += ex;
+      }
+    }
+    benchmark::DoNotOptimize(exact);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.lines.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(d.text.size()));
+}
+BENCHMARK(BM_ParseAndDecideExact)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_BuilderAdd(benchmark::State& state) {
+  const Data& d = TheData();
+  for (auto _ : state) {
+    storage::SegmentBuilder b(Layout::Default());
+    benchmark::DoNotOptimize(d.Fill(&b)->rows());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+}
+BENCHMARK(BM_BuilderAdd)->Unit(benchmark::kMillisecond);
+
+// Write of a filled builder (sort, gather, encode, zstd level 3), to a file.
+void BM_BuilderWrite(benchmark::State& state) {
+  const Data& d = TheData();
+  const std::string path = d.dir + "/b.seg";
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto b = std::make_unique<storage::SegmentBuilder>(Layout::Default());
+    d.Fill(b.get());
+    auto file = storage::DefaultFileSystem()->NewWritableFile(path);
+    if (!file.ok()) std::abort();
+    state.ResumeTiming();
+    auto footer = b->Write(file->get(), 1, 1, 3);
+    if (!footer.ok() || !(*file)->Close().ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+}
+BENCHMARK(BM_BuilderWrite)->Unit(benchmark::kMillisecond);
+
+// A whole ingest of the file into an empty store; arg: worker threads.
+void BM_IngestFile(benchmark::State& state) {
+  const Data& d = TheData();
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::string store_dir = d.dir + "/store";
+    fs::remove_all(store_dir);
+    auto store = storage::Store::Open(store_dir, {});
+    if (!store.ok()) std::abort();
+    ingest::IngestOptions opts;
+    opts.group = "/vpc/flows";
+    opts.threads = static_cast<int>(state.range(0));
+    state.ResumeTiming();
+    auto report = ingest::IngestPaths(**store, {d.dir + "/flows.log"}, opts);
+    if (!report.ok() || report->records_stored != d.records.size()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(d.text.size()));
+}
+BENCHMARK(BM_IngestFile)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace flowlens
