@@ -1,0 +1,162 @@
+// libFuzzer target: whole API requests through Service::Handle, in process
+// (no sockets): method and path checks, SigV4 (the captured requests verify
+// against the example credentials with the clock pinned to their time),
+// X-Amz-Target dispatch, the JSON body and every operation's handler on a
+// real store. Anonymous requests are allowed, so unsigned inputs reach the
+// handlers.
+//
+// An input is up to 8 requests in the text form of request_text.h, run in
+// order against a fresh store (so a finding reproduces from its input
+// alone): CreateLogGroup, PutLogEvents, then FilterLogEvents or StartQuery
+// reach deep. Queries are waited for before GetQueryResults, GetLogRecord
+// and DescribeQueries, so those see finished results.
+//
+// Checks: every answer has a request id and is a JSON object (or empty, for
+// operations without output); an error has
+// __type and message; no answer is a 5xx (bad input must get a 4xx, and
+// nothing here fails the disk); the saved query definitions read back as
+// they were.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "../unit/server_world.h"
+#include "common/arena.h"
+#include "query/json.h"
+#include "request_text.h"
+#include "server/credentials.h"
+#include "server/json_writer.h"
+#include "server/operations.h"
+#include "server/query_definitions.h"
+#include "server/query_manager.h"
+#include "server/service.h"
+#include "storage/store.h"
+
+namespace {
+
+using namespace flowlens;
+using namespace flowlens::server;
+
+// Between the first and the last captured request (2026-11-28T07:17:38Z ..
+// 07:27:04Z), so that with a 300 s skew window every capture verifies.
+constexpr int64_t kNowMs = 1795850541000;
+constexpr size_t kMaxRequests = 8;
+constexpr size_t kMaxBody = 64 << 10;
+
+// The example credentials AWS documents, which signed the captures.
+constexpr std::string_view kCredentials =
+    "[example]\n"
+    "aws_access_key_id = AKIDEXAMPLE\n"
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+    "[tokened]\n"
+    "aws_access_key_id = AKIDTOKEN\n"
+    "aws_secret_access_key = secret\n"
+    "aws_session_token = FQoGZXIvYXdzEXAMPLETOKEN\n";
+
+const std::string& ParentDir() {
+  static const std::string dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
+  return dir;
+}
+
+[[noreturn]] void Finding(const std::string& what, const HttpRequest& req,
+                          const HttpResponse& res) {
+  fprintf(stderr, "FINDING: %s\nrequest: %s %s?%s\n", what.c_str(), req.method.c_str(),
+          req.path.c_str(), req.query.c_str());
+  for (const auto& [k, v] : req.headers) fprintf(stderr, "  %s: %s\n", k.c_str(), v.c_str());
+  fprintf(stderr, "  body: %.2000s\nstatus %d, body: %.2000s\n", req.body.c_str(), res.status,
+          res.body.c_str());
+  abort();
+}
+
+// Until no query is Scheduled or Running (libFuzzer's -timeout catches a hang).
+void WaitForQueries(QueryManager* queries) {
+  for (;;) {
+    bool busy = false;
+    for (const QueryInfo& q : queries->List()) {
+      busy |= q.status == QueryStatus::kScheduled || q.status == QueryStatus::kRunning;
+    }
+    if (!busy) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void CheckResponse(const HttpRequest& req, const HttpResponse& res) {
+  if (res.request_id.empty()) Finding("no request id", req, res);
+  if (res.status >= 500 || res.status < 200)
+    Finding("status " + std::to_string(res.status), req, res);
+  if (res.status == 200 && res.body.empty()) return;  // operations without output, as AWS
+  Arena arena;
+  const query::JsonNode* doc = query::ParseJson(res.body, &arena);
+  if (!doc || doc->type != query::JsonType::kObject) Finding("body is not a JSON object", req, res);
+  if (res.status != 200) {
+    const query::JsonNode* type = doc->Get("__type");
+    const query::JsonNode* message = doc->Get("message");
+    if (!type || type->type != query::JsonType::kString || type->s.empty() || !message ||
+        message->type != query::JsonType::kString) {
+      Finding("error without __type and message", req, res);
+    }
+  }
+}
+
+std::string DefinitionsText(const std::vector<QueryDefinition>& defs) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const QueryDefinition& d : defs) WriteQueryDefinition(d, &w);
+  w.EndArray();
+  return w.Take();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const Credentials credentials = Credentials::Parse(kCredentials).value();
+  static const bool verbose = getenv("FLOWLENS_FUZZ_VERBOSE") != nullptr;  // to check seeds
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  ServerWorldOptions o;
+  o.parent_dir = ParentDir();
+  o.now_ms = kNowMs;
+  o.sync = storage::SyncPolicy::kNone;  // tmpfs anyway; no fsync per request
+  o.queries.max_concurrent = 2;
+  o.queries.threads_per_query = 1;
+  o.queries.memory_budget_bytes = 64 << 20;
+  o.service.max_skew_seconds = 300;
+  ServerWorld world(&credentials, o);
+  bool saved_queries = false;
+  for (std::string_view text : fuzz::SplitRequests(input, kMaxRequests)) {
+    HttpRequest req = fuzz::ParseRequestText(text);
+    if (req.body.size() > kMaxBody) req.body.resize(kMaxBody);
+    std::string target = FindHeader(req.headers, "x-amz-target").value_or("");
+    if (target.ends_with(".GetQueryResults") || target.ends_with(".GetLogRecord") ||
+        target.ends_with(".DescribeQueries")) {
+      WaitForQueries(world.queries.get());
+    }
+    saved_queries |= target.find("QueryDefinition") != std::string::npos;
+    HttpResponse res = world.service->Handle(req);
+    if (verbose) fprintf(stderr, "%s -> %d %.200s\n", target.c_str(), res.status, res.body.c_str());
+    CheckResponse(req, res);
+  }
+  if (saved_queries) {
+    auto reread = QueryDefinitions::Open(world.dir + "/defs.json");
+    if (!reread.ok()) {
+      fprintf(stderr, "FINDING: saved queries do not read back: %s\n",
+              reread.status().message().c_str());
+      abort();
+    }
+    std::string before = DefinitionsText(world.definitions->List());
+    std::string after = DefinitionsText((*reread)->List());
+    if (before != after) {
+      fprintf(stderr, "FINDING: saved queries changed on reading back:\n%s\n%s\n", before.c_str(),
+              after.c_str());
+      abort();
+    }
+  }
+  return 0;
+}
