@@ -1,6 +1,7 @@
 // A Service on a fresh store in a temporary directory, for the server tests
 // and fuzzers: anonymous requests allowed by default (signed ones are checked
-// against `credentials`), the clock pinned (2026-11-28T07:17:38Z unless told).
+// against `credentials`), the clock pinned (2026-11-28T07:17:38Z unless told);
+// Reopen() restarts it on the same directory.
 //
 //   ServerWorld world;
 //   HttpResponse r = world.Call("CreateLogGroup", R"({"logGroupName": "g"})");
@@ -29,27 +30,21 @@ struct ServerWorldOptions {
 };
 
 struct ServerWorld {
-  explicit ServerWorld(const Credentials* credentials = nullptr, ServerWorldOptions o = {}) {
-    std::string tmpl = o.parent_dir + "/flowlens-server-XXXXXX";
+  explicit ServerWorld(const Credentials* credentials = nullptr, ServerWorldOptions o = {})
+      : credentials_(credentials), options_(std::move(o)) {
+    std::string tmpl = options_.parent_dir + "/flowlens-server-XXXXXX";
     dir = mkdtemp(tmpl.data());
-    const int64_t now = o.now_ms;
-    storage::StoreOptions so;
-    so.sync = o.sync;
-    so.clock = [now] { return now; };
-    store = std::move(storage::Store::Open(dir + "/data", so).value());
-    o.queries.clock = [now] { return now; };
-    queries = std::make_unique<QueryManager>(store.get(), o.queries);
-    definitions = std::move(QueryDefinitions::Open(dir + "/defs.json").value());
-    ServiceContext ctx{store.get(), queries.get(),  definitions.get(),
-                       "us-east-1", "000000000000", [now] { return now; }};
-    service = std::make_unique<Service>(ctx, credentials, o.service);
+    Open();
   }
   ~ServerWorld() {
-    service.reset();
-    queries.reset();
-    definitions.reset();
-    store.reset();
+    Close();
     std::filesystem::remove_all(dir);
+  }
+
+  // Closes everything and opens it again from the directory, as a restart.
+  void Reopen() {
+    Close();
+    Open();
   }
 
   // POST / of `op` with `body`, unsigned.
@@ -71,6 +66,31 @@ struct ServerWorld {
   std::unique_ptr<QueryManager> queries;
   std::unique_ptr<QueryDefinitions> definitions;
   std::unique_ptr<Service> service;
+
+ private:
+  void Open() {
+    const int64_t now = options_.now_ms;
+    storage::StoreOptions so;
+    so.sync = options_.sync;
+    so.clock = [now] { return now; };
+    store = std::move(storage::Store::Open(dir + "/data", so).value());
+    QueryManagerOptions qo = options_.queries;
+    qo.clock = [now] { return now; };
+    queries = std::make_unique<QueryManager>(store.get(), qo);
+    definitions = std::move(QueryDefinitions::Open(dir + "/defs.json").value());
+    ServiceContext ctx{store.get(), queries.get(),  definitions.get(),
+                       "us-east-1", "000000000000", [now] { return now; }};
+    service = std::make_unique<Service>(ctx, credentials_, options_.service);
+  }
+  void Close() {
+    service.reset();
+    queries.reset();
+    definitions.reset();
+    store.reset();
+  }
+
+  const Credentials* credentials_;
+  ServerWorldOptions options_;
 };
 
 }  // namespace flowlens::server
