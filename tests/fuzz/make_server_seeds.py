@@ -7,7 +7,8 @@ in the text form of tests/fuzz/request_text.h:
 - op-*: one valid anonymous request per operation (server_request_fuzz only);
 - reader-*: the captured bodies behind 4 bytes of constraints (request_reader_fuzz);
 - session-*: sequences of anonymous requests that create a group and a stream, put events
-  and then read them back, filter them or query them (server_request_fuzz only).
+  and then read them back, page through them, filter them or query them; "$QID", "$NEXT",
+  "$PTR" ... stand for values of earlier answers (server_request_fuzz only).
 
 Usage: tests/fuzz/make_server_seeds.py [SHARED_DATA_DIR]   (run from the repository root)
 """
@@ -102,6 +103,28 @@ SESSIONS = {
                                                            event(0, "y")]}),
         anonymous("DescribeLogGroups", {"logGroupNamePrefix": "/", "limit": 1}),
         anonymous("DeleteRetentionPolicy", GROUP), anonymous("DeleteLogGroup", GROUP)],
+    "query-ptr": SETUP + [
+        anonymous("StartQuery", {"logGroupName": "/vpc/flowlogs", "startTime": NOW_S - 3600,
+                                 "endTime": NOW_S + 60,
+                                 "queryString": "fields @ptr, @message | sort @timestamp desc"
+                                                " | limit 3"}),
+        anonymous("GetQueryResults", {"queryId": "$QID"}),
+        anonymous("GetLogRecord", {"logRecordPointer": "$PTR"}),
+        anonymous("StopQuery", {"queryId": "$QID"}),
+        anonymous("DescribeQueries", {"status": "Complete"})],
+    "paging": SETUP + [
+        anonymous("GetLogEvents", {**STREAM, "startFromHead": True, "limit": 2}),
+        anonymous("GetLogEvents", {**STREAM, "nextToken": "$NEXT", "limit": 2}),
+        anonymous("GetLogEvents", {**STREAM, "nextToken": "$BACK", "limit": 1}),
+        anonymous("FilterLogEvents", {**GROUP, "limit": 3}),
+        anonymous("FilterLogEvents", {**GROUP, "limit": 3, "nextToken": "$NEXT"}),
+        anonymous("DescribeLogStreams", {**GROUP, "limit": 1, "nextToken": "$NEXT"})],
+    "definitions-update": [
+        anonymous("PutQueryDefinition", OPERATIONS["PutQueryDefinition"]),
+        anonymous("PutQueryDefinition", {"name": "renamed", "queryDefinitionId": "$DEFID",
+                                         "queryString": "stats count(*)"}),
+        anonymous("DescribeQueryDefinitions", {"maxResults": 1}),
+        anonymous("DeleteQueryDefinition", {"queryDefinitionId": "$DEFID"})],
     "definitions": [
         anonymous("PutQueryDefinition", OPERATIONS["PutQueryDefinition"]),
         anonymous("PutQueryDefinition", {"name": "quote \" back\\ tab\t nl\n", "queryString":

@@ -9,7 +9,8 @@
 // order against a fresh store (so a finding reproduces from its input
 // alone): CreateLogGroup, PutLogEvents, then FilterLogEvents or StartQuery
 // reach deep. Queries are waited for before GetQueryResults, GetLogRecord
-// and DescribeQueries, so those see finished results.
+// and DescribeQueries, so those see finished results. A body may name
+// values of earlier answers (query id, page tokens, @ptr: see Carried).
 //
 // Checks: every answer has a request id and is a JSON object (or empty, for
 // operations without output); an error has __type and message; no answer is
@@ -105,6 +106,55 @@ void CheckResponse(const HttpRequest& req, const HttpResponse& res) {
   }
 }
 
+// Values of earlier answers that later requests of an input refer to, so
+// that sequences reach what needs an id: "$QID" (queryId), "$NEXT"
+// (nextToken or nextForwardToken), "$BACK" (nextBackwardToken), "$PTR" (the
+// first @ptr of query results), "$DEFID" (queryDefinitionId).
+struct Carried {
+  std::vector<std::pair<std::string, std::string>> values;
+
+  void Learn(const std::string& body) {
+    Arena arena;
+    const query::JsonNode* doc = query::ParseJson(body, &arena);
+    if (!doc || doc->type != query::JsonType::kObject) return;
+    auto keep = [&](const char* name, const query::JsonNode* n) {
+      if (n && n->type == query::JsonType::kString) Set(name, std::string(n->s));
+    };
+    keep("$QID", doc->Get("queryId"));
+    keep("$NEXT", doc->Get("nextToken"));
+    keep("$NEXT", doc->Get("nextForwardToken"));
+    keep("$BACK", doc->Get("nextBackwardToken"));
+    keep("$DEFID", doc->Get("queryDefinitionId"));
+    const query::JsonNode* rows = doc->Get("results");
+    for (size_t i = 0; rows && rows->type == query::JsonType::kArray && i < rows->size; ++i) {
+      const query::JsonNode* row = rows->items[i];
+      for (size_t j = 0; row->type == query::JsonType::kArray && j < row->size; ++j) {
+        const query::JsonNode* field = row->items[j]->Get("field");
+        if (field && field->type == query::JsonType::kString && field->s == "@ptr") {
+          keep("$PTR", row->items[j]->Get("value"));
+          return;
+        }
+      }
+    }
+  }
+  void Set(const std::string& name, std::string value) {
+    for (auto& [k, v] : values) {
+      if (k == name) {
+        v = std::move(value);
+        return;
+      }
+    }
+    values.emplace_back(name, std::move(value));
+  }
+  void Apply(std::string* body) const {
+    for (const auto& [k, v] : values) {
+      for (size_t at = body->find(k); at != std::string::npos; at = body->find(k, at + v.size())) {
+        body->replace(at, k.size(), v);
+      }
+    }
+  }
+};
+
 // What the API shows of the data: every group, its streams and events, and
 // the saved queries.
 std::string ApiState(const ServerWorld& w) {
@@ -156,6 +206,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.service.max_skew_seconds = 300;
   ServerWorld world(&credentials, o);
   bool changed = false;
+  Carried carried;
   for (std::string_view text : fuzz::SplitRequests(input, kMaxRequests)) {
     HttpRequest req = fuzz::ParseRequestText(text);
     if (req.body.size() > kMaxBody) req.body.resize(kMaxBody);
@@ -164,10 +215,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         target.ends_with(".DescribeQueries")) {
       WaitForQueries(world.queries.get());
     }
+    carried.Apply(&req.body);
     HttpResponse res = world.service->Handle(req);
     if (verbose) fprintf(stderr, "%s -> %d %.200s\n", target.c_str(), res.status, res.body.c_str());
     CheckResponse(req, res);
     changed |= res.status == 200 && Mutates(target);
+    if (res.status == 200) carried.Learn(res.body);
   }
   if (changed) {
     // What was accepted stays as it was through a flush and a restart.
