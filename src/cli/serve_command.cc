@@ -32,6 +32,7 @@ struct ServeArgs {
   int query_timeout = 900;
   int query_memory_mb = 1024;
   int results_ttl = 3600;
+  int partial_results_ms = 1000;
   int clock_skew = 300;
   int http_threads = 32;
   size_t max_body_mb = 8;
@@ -107,6 +108,7 @@ int RunServe(const ServeArgs& a) {
   qopts.timeout_ms = int64_t{a.query_timeout} * 1000;
   qopts.memory_budget_bytes = size_t(std::max(1, a.query_memory_mb)) << 20;
   qopts.results_ttl_ms = int64_t{a.results_ttl} * 1000;
+  qopts.partial_interval_ms = a.partial_results_ms;
   qopts.log = Log;
   auto queries = std::make_unique<server::QueryManager>(store->get(), qopts);
 
@@ -213,6 +215,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--results-ttl", a->results_ttl,
                   "Seconds the results of a finished query are kept (default 3600)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--partial-results-ms", a->partial_results_ms,
+                  "How often a running query renews the partial results GetQueryResults shows, "
+                  "in ms (default 1000; 0: after every segment it reads)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--clock-skew", a->clock_skew,
                   "Seconds X-Amz-Date may differ from the server's clock (default 300, as AWS; "

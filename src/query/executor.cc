@@ -1,5 +1,6 @@
 #include "query/executor.h"
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -19,8 +20,11 @@ bool IsBlocking(CommandKind k) {
          k == CommandKind::kDedup;
 }
 
-// What one worker thread accumulates.
+// What one worker thread accumulates. `mu` is held by the worker while it
+// scans a morsel, and by whoever gathers its output for a partial result.
 struct WorkerOutput {
+  std::mutex mu;
+  EvalState* state = nullptr;  // the worker's, while it runs
   std::unique_ptr<GroupTable> groups;
   std::vector<Batch> rows;  // materialized batches (non-stats first blocking stage)
   size_t row_count = 0;
@@ -28,19 +32,176 @@ struct WorkerOutput {
   Status status;
 };
 
+// What the workers handed over so far: the input of the stages from the
+// first blocking one on.
+struct Gathered {
+  std::unique_ptr<GroupTable> groups;
+  std::vector<Batch> rows;
+  size_t row_count = 0;
+  uint64_t matched = 0;
+};
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // Keeps at most `limit` rows of the newest-first order while accumulating, so a
 // query over a day of records without stats holds only what it can return.
-void PruneNewest(WorkerOutput* out, size_t limit, int ts_slot, size_t slot_count) {
-  if (limit == 0 || out->row_count <= 2 * limit + kBatchSize) return;
-  Batch all = Concatenate(out->rows, slot_count);
+void PruneNewest(std::vector<Batch>* batches, size_t* row_count, size_t limit, int ts_slot,
+                 size_t slot_count) {
+  if (limit == 0 || *row_count <= 2 * limit + kBatchSize) return;
+  Batch all = Concatenate(*batches, slot_count);
   std::vector<uint32_t> rows(all.size);
   for (uint32_t i = 0; i < all.size; ++i) rows[i] = i;
   std::vector<Column> keys{all.columns[ts_slot]};
   SortRows(keys, {true}, &rows);
   rows.resize(limit);
+  batches->clear();
+  batches->push_back(Gather(all, rows));
+  *row_count = limit;
+}
+
+// Moves a worker's output into `g` (the caller holds out->mu). With
+// `replace_table`, a worker still running gets an empty group table to go on
+// with.
+void Gather(WorkerOutput* out, Gathered* g, bool replace_table, const Plan& plan,
+            size_t first_blocking, bool prune, int64_t limit, size_t slot_count) {
+  g->matched += out->matched;
+  out->matched = 0;
+  if (out->groups) {
+    if (!g->groups) {
+      g->groups = std::move(out->groups);
+    } else {
+      g->groups->Merge(std::move(*out->groups));
+    }
+    out->groups.reset();
+    if (replace_table && out->state) {
+      out->groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
+                                                 plan.scan.timestamp_slot, out->state);
+    }
+  }
+  for (Batch& b : out->rows) g->rows.push_back(std::move(b));
+  g->row_count += out->row_count;
   out->rows.clear();
-  out->rows.push_back(Gather(all, rows));
-  out->row_count = limit;
+  out->row_count = 0;
+  if (prune) {
+    PruneNewest(&g->rows, &g->row_count, static_cast<size_t>(limit), plan.scan.timestamp_slot,
+                slot_count);
+  }
+}
+
+// Runs the stages from the first blocking one on over what was gathered, and
+// renders the rows. With `consume` false (a partial result) the gathered
+// input stays as it was, for more to be added.
+struct Finisher {
+  const Plan& plan;
+  size_t first_blocking;
+  bool streaming_stats;
+  bool prune;
+  int64_t limit;
+  const QueryTimes* times;
+  const std::map<std::string, LookupTable>* lookups;
+  const ScanCounters* counters;
+
+  Result<QueryResult> Finish(Gathered* g, bool consume) const;
+};
+
+Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
+  const size_t slots = plan.slot_names.size();
+  EvalState state(plan, times);
+  state.lookups = lookups;
+  Batch result;
+  size_t next_stage = first_blocking;
+  std::vector<int> tie_break;
+  if (streaming_stats) {
+    if (!g->groups) {
+      g->groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
+                                               plan.scan.timestamp_slot, &state);
+    }
+    // When a sort follows, the groups need no order of their own: that sort
+    // breaks its ties on the group keys, the same way on every run.
+    bool sort_follows = first_blocking + 1 < plan.stages.size() &&
+                        plan.stages[first_blocking + 1].kind == CommandKind::kSort;
+    if (sort_follows) tie_break = plan.stages[first_blocking].group_slots;
+    result = g->groups->Finish(slots, &state, !sort_follows);
+    next_stage = first_blocking + 1;
+  } else {
+    result = Concatenate(g->rows, slots);
+    if (consume) g->rows.clear();
+  }
+  bool sorted = false;
+  for (size_t i = next_stage; i < plan.stages.size(); ++i) {
+    const Stage& st = plan.stages[i];
+    if (st.kind == CommandKind::kStats) {
+      GroupTable table(st, -1, &state);
+      table.Add(result);
+      result = table.Finish(slots, &state);
+      continue;
+    }
+    if (st.kind == CommandKind::kSort) {
+      sorted = true;
+      // sort then limit: only the top rows need ordering.
+      if (i + 1 < plan.stages.size() && plan.stages[i + 1].kind == CommandKind::kLimit &&
+          !plan.stages[i + 1].limit_tail) {
+        RETURN_IF_ERROR(ApplySort(st, &result, &state,
+                                  static_cast<size_t>(plan.stages[i + 1].limit), tie_break));
+        tie_break.clear();
+        continue;
+      }
+      RETURN_IF_ERROR(ApplySort(st, &result, &state, 0, tie_break));
+      tie_break.clear();
+      continue;
+    }
+    tie_break.clear();
+    RETURN_IF_ERROR(ApplyStage(st, &result, &state));
+  }
+
+  QueryResult qr;
+  qr.is_stats = plan.has_stats;
+  if (!plan.has_stats && !sorted) {
+    // Newest first, then in the order of the input.
+    std::vector<uint32_t> rows(result.size);
+    for (uint32_t i = 0; i < result.size; ++i) rows[i] = i;
+    std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
+      Value x = result.columns[plan.scan.timestamp_slot].Get(a);
+      Value y = result.columns[plan.scan.timestamp_slot].Get(b);
+      if (x.i != y.i) return x.i > y.i;
+      if (result.source_ids[a] != result.source_ids[b]) {
+        return result.source_ids[a] < result.source_ids[b];
+      }
+      return result.row_ids[a] < result.row_ids[b];
+    });
+    result = Gather(result, rows);
+  }
+  size_t n = result.size;
+  if (limit > 0 && n > static_cast<size_t>(limit)) n = static_cast<size_t>(limit);
+  for (const auto& [name, slot] : plan.output) qr.columns.push_back(name);
+  qr.rows.reserve(n);
+  for (size_t r = 0; r < n; ++r) {
+    std::vector<std::optional<std::string>> row;
+    row.reserve(plan.output.size());
+    for (const auto& [name, slot] : plan.output) {
+      if (name == "@ptr" && !plan.has_stats) {
+        row.emplace_back(MakePointer(result.source_ids[r], result.row_ids[r]));
+        continue;
+      }
+      Value v = result.columns[slot].Get(r);
+      if (v.is_null()) {
+        row.emplace_back();
+      } else {
+        row.emplace_back(ValueToText(v));
+      }
+    }
+    qr.rows.push_back(std::move(row));
+    if (!plan.has_stats)
+      qr.pointers.push_back(MakePointer(result.source_ids[r], result.row_ids[r]));
+  }
+  qr.statistics.records_matched = static_cast<double>(g->matched);
+  qr.statistics.records_scanned = static_cast<double>(counters->records.load());
+  qr.statistics.bytes_scanned = static_cast<double>(counters->bytes.load());
+  return qr;
 }
 
 // Files: one reader hands out chunks of whole lines (morsels of mapped files,
@@ -166,45 +327,82 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<WorkerOutput> outputs(static_cast<size_t>(threads));
   std::atomic<bool> failed{false};
+  const Finisher finisher{plan,          first_blocking, streaming_stats, prune,
+                          options.limit, &times,         &lookups,        &counters};
+
+  // Partial results: between morsels, one worker at a time gathers what all
+  // workers hold so far and renders it (see PartialResults).
+  const bool partials = static_cast<bool>(options.on_partial);
+  std::mutex gather_mu;  // held by the worker making a partial result
+  Gathered gathered;
+  std::atomic<int64_t> next_partial_ms{SteadyMs() + options.partial_interval_ms};
+  auto make_partial = [&] {
+    const int64_t began = SteadyMs();
+    for (WorkerOutput& o : outputs) {
+      std::lock_guard<std::mutex> lock(o.mu);
+      Gather(&o, &gathered, /*replace_table=*/true, plan, first_blocking, prune, options.limit,
+             slots);
+    }
+    Result<QueryResult> partial = finisher.Finish(&gathered, /*consume=*/false);
+    // A partial result costs at most a fifth of the run (an interval of 0:
+    // one after every morsel, whatever the cost).
+    const int64_t cost = SteadyMs() - began;
+    next_partial_ms = options.partial_interval_ms <= 0
+                          ? 0
+                          : SteadyMs() + std::max<int64_t>(options.partial_interval_ms, 4 * cost);
+    if (partial.ok()) {
+      partial->warnings = source->warnings();
+      options.on_partial(std::move(*partial));
+    }
+  };
 
   auto worker = [&](int w) {
     WorkerOutput& out = outputs[static_cast<size_t>(w)];
     EvalState state(plan, &times);
     state.lookups = &lookups;
-    if (streaming_stats) {
-      out.groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
-                                                plan.scan.timestamp_slot, &state);
+    {
+      std::lock_guard<std::mutex> lock(out.mu);
+      out.state = &state;
+      if (streaming_stats) {
+        out.groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
+                                                  plan.scan.timestamp_slot, &state);
+      }
     }
     while (!failed) {
-      auto more = source->Next(
-          plan.scan, slots, options.start_ms, options.end_ms, &counters, [&](Batch& b) {
-            if (failed) return;
-            for (size_t i = 0; i < first_blocking; ++i) {
-              Status st = ApplyStage(plan.stages[i], &b, &state);
-              if (!st.ok()) {
-                out.status = st;
-                failed = true;
-                return;
+      Result<bool> more = false;
+      {
+        std::lock_guard<std::mutex> lock(out.mu);
+        more = source->Next(
+            plan.scan, slots, options.start_ms, options.end_ms, &counters, [&](Batch& b) {
+              if (failed) return;
+              for (size_t i = 0; i < first_blocking; ++i) {
+                Status st = ApplyStage(plan.stages[i], &b, &state);
+                if (!st.ok()) {
+                  out.status = st;
+                  failed = true;
+                  return;
+                }
+                if (b.size == 0) return;
               }
-              if (b.size == 0) return;
-            }
-            out.matched += b.size;
-            if (streaming_stats) {
-              out.groups->Add(b);
-              Status mem = out.groups->CheckMemory(options.memory_budget_bytes, threads);
-              if (!mem.ok()) {
-                out.status = mem;
-                failed = true;
+              out.matched += b.size;
+              if (streaming_stats) {
+                out.groups->Add(b);
+                Status mem = out.groups->CheckMemory(options.memory_budget_bytes, threads);
+                if (!mem.ok()) {
+                  out.status = mem;
+                  failed = true;
+                }
+              } else {
+                out.row_count += b.size;
+                out.rows.push_back(std::move(b));
+                if (prune) {
+                  PruneNewest(&out.rows, &out.row_count, static_cast<size_t>(options.limit),
+                              plan.scan.timestamp_slot, slots);
+                }
               }
-            } else {
-              out.row_count += b.size;
-              out.rows.push_back(std::move(b));
-              if (prune) {
-                PruneNewest(&out, static_cast<size_t>(options.limit), plan.scan.timestamp_slot,
-                            slots);
-              }
-            }
-          });
+            });
+        if (!more.ok() || !*more || failed) out.state = nullptr;  // this worker is done
+      }
       if (!more.ok()) {
         std::lock_guard<std::mutex> lock(source_mu);
         source_status = more.status();
@@ -212,7 +410,13 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
         return;
       }
       if (!*more) return;
+      if (partials && !failed && SteadyMs() >= next_partial_ms && gather_mu.try_lock()) {
+        if (SteadyMs() >= next_partial_ms) make_partial();
+        gather_mu.unlock();
+      }
     }
+    std::lock_guard<std::mutex> lock(out.mu);
+    out.state = nullptr;
   };
   {
     std::vector<std::thread> pool;
@@ -224,104 +428,12 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   for (auto& o : outputs) {
     if (!o.status.ok()) return o.status;
   }
-
-  EvalState state(plan, &times);
-  state.lookups = &lookups;
-  Batch result;
-  uint64_t matched = 0;
-  for (auto& o : outputs) matched += o.matched;
-  size_t next_stage = first_blocking;
-  std::vector<int> tie_break;
-  if (streaming_stats) {
-    GroupTable& merged = *outputs[0].groups;
-    for (size_t w = 1; w < outputs.size(); ++w) merged.Merge(std::move(*outputs[w].groups));
-    // When a sort follows, the groups need no order of their own: that sort
-    // breaks its ties on the group keys, the same way on every run.
-    bool sort_follows = first_blocking + 1 < plan.stages.size() &&
-                        plan.stages[first_blocking + 1].kind == CommandKind::kSort;
-    if (sort_follows) tie_break = plan.stages[first_blocking].group_slots;
-    result = merged.Finish(slots, &state, !sort_follows);
-    next_stage = first_blocking + 1;
-  } else {
-    std::vector<Batch> parts;
-    for (auto& o : outputs) {
-      for (auto& b : o.rows) parts.push_back(std::move(b));
-    }
-    result = Concatenate(parts, slots);
+  for (WorkerOutput& o : outputs) {
+    Gather(&o, &gathered, /*replace_table=*/false, plan, first_blocking, prune, options.limit,
+           slots);
   }
-  bool sorted = false;
-  for (size_t i = next_stage; i < plan.stages.size(); ++i) {
-    const Stage& st = plan.stages[i];
-    if (st.kind == CommandKind::kStats) {
-      GroupTable table(st, -1, &state);
-      table.Add(result);
-      result = table.Finish(slots, &state);
-      continue;
-    }
-    if (st.kind == CommandKind::kSort) {
-      sorted = true;
-      // sort then limit: only the top rows need ordering.
-      if (i + 1 < plan.stages.size() && plan.stages[i + 1].kind == CommandKind::kLimit &&
-          !plan.stages[i + 1].limit_tail) {
-        RETURN_IF_ERROR(ApplySort(st, &result, &state,
-                                  static_cast<size_t>(plan.stages[i + 1].limit), tie_break));
-        tie_break.clear();
-        continue;
-      }
-      RETURN_IF_ERROR(ApplySort(st, &result, &state, 0, tie_break));
-      tie_break.clear();
-      continue;
-    }
-    tie_break.clear();
-    RETURN_IF_ERROR(ApplyStage(st, &result, &state));
-  }
-
-  QueryResult qr;
-  qr.is_stats = plan.has_stats;
+  ASSIGN_OR_RETURN(QueryResult qr, finisher.Finish(&gathered, /*consume=*/true));
   qr.warnings = source->warnings();
-  if (!plan.has_stats && !sorted) {
-    // Newest first, then in the order of the input.
-    std::vector<uint32_t> rows(result.size);
-    for (uint32_t i = 0; i < result.size; ++i) rows[i] = i;
-    std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-      Value x = result.columns[plan.scan.timestamp_slot].Get(a);
-      Value y = result.columns[plan.scan.timestamp_slot].Get(b);
-      if (x.i != y.i) return x.i > y.i;
-      if (result.source_ids[a] != result.source_ids[b]) {
-        return result.source_ids[a] < result.source_ids[b];
-      }
-      return result.row_ids[a] < result.row_ids[b];
-    });
-    result = Gather(result, rows);
-  }
-  size_t n = result.size;
-  if (options.limit > 0 && n > static_cast<size_t>(options.limit)) {
-    n = static_cast<size_t>(options.limit);
-  }
-  for (const auto& [name, slot] : plan.output) qr.columns.push_back(name);
-  qr.rows.reserve(n);
-  for (size_t r = 0; r < n; ++r) {
-    std::vector<std::optional<std::string>> row;
-    row.reserve(plan.output.size());
-    for (const auto& [name, slot] : plan.output) {
-      if (name == "@ptr" && !plan.has_stats) {
-        row.emplace_back(MakePointer(result.source_ids[r], result.row_ids[r]));
-        continue;
-      }
-      Value v = result.columns[slot].Get(r);
-      if (v.is_null()) {
-        row.emplace_back();
-      } else {
-        row.emplace_back(ValueToText(v));
-      }
-    }
-    qr.rows.push_back(std::move(row));
-    if (!plan.has_stats)
-      qr.pointers.push_back(MakePointer(result.source_ids[r], result.row_ids[r]));
-  }
-  qr.statistics.records_matched = static_cast<double>(matched);
-  qr.statistics.records_scanned = static_cast<double>(counters.records.load());
-  qr.statistics.bytes_scanned = static_cast<double>(counters.bytes.load());
   return qr;
 }
 

@@ -23,20 +23,6 @@
 
 namespace flowlens::query {
 
-struct QueryOptions {
-  int64_t start_ms = std::numeric_limits<int64_t>::min();  // inclusive
-  int64_t end_ms = std::numeric_limits<int64_t>::max();    // inclusive
-  int64_t limit = 10000;                                   // result rows; 0 = no limit
-  int threads = 0;                                         // 0 = every core
-  size_t memory_budget_bytes = size_t{4} << 30;
-  std::optional<Layout> format;  // records' layout when files have no header line
-  // When set, the scan counts its progress here (records, bytes of text read),
-  // for a progress display on another thread.
-  ScanCounters* counters = nullptr;
-  // Lookup tables by name: CSV files with a header row.
-  std::map<std::string, std::string> lookup_tables;
-};
-
 struct QueryStatistics {
   double records_matched = 0;
   double records_scanned = 0;
@@ -51,6 +37,30 @@ struct QueryResult {
   bool is_stats = false;
   QueryStatistics statistics;
   std::vector<std::string> warnings;
+};
+
+struct QueryOptions {
+  int64_t start_ms = std::numeric_limits<int64_t>::min();  // inclusive
+  int64_t end_ms = std::numeric_limits<int64_t>::max();    // inclusive
+  int64_t limit = 10000;                                   // result rows; 0 = no limit
+  int threads = 0;                                         // 0 = every core
+  size_t memory_budget_bytes = size_t{4} << 30;
+  std::optional<Layout> format;  // records' layout when files have no header line
+  // When set, the scan counts its progress here (records, bytes of text read),
+  // for a progress display on another thread.
+  ScanCounters* counters = nullptr;
+  // Lookup tables by name: CSV files with a header row.
+  std::map<std::string, std::string> lookup_tables;
+  // When set, the query hands out partial results while it runs: the whole
+  // query (later commands, sort, limit) over the records scanned so far.
+  // The first comes after `partial_interval_ms`; then at most one per
+  // interval, spaced further apart when making one is slow (each costs at
+  // most about a fifth of the run); an interval of 0 means one after every
+  // morsel (file chunk, segment) a worker finishes while no other worker is
+  // making one. Called on a worker thread, one call at a time, never after
+  // RunQuery returns.
+  std::function<void(QueryResult&&)> on_partial;
+  int64_t partial_interval_ms = 1000;
 };
 
 // Position of a query error, for MalformedQueryException.

@@ -72,9 +72,16 @@ std::string FormatTable(const QueryResult& r) {
 }
 
 std::string FormatJson(const QueryResult& r, std::string_view status) {
+  return FormatJson(r, status, 0, r.rows.size(), {});
+}
+
+std::string FormatJson(const QueryResult& r, std::string_view status, size_t first_row,
+                       size_t max_rows, std::string_view next_token) {
   std::string out = "{\n  \"results\": [";
-  for (size_t i = 0; i < r.rows.size(); ++i) {
-    out += i ? ",\n    [" : "\n    [";
+  const size_t end =
+      first_row + std::min(max_rows, r.rows.size() - std::min(first_row, r.rows.size()));
+  for (size_t i = first_row; i < end; ++i) {
+    out += i > first_row ? ",\n    [" : "\n    [";
     bool first = true;
     for (size_t c = 0; c < r.columns.size(); ++c) {
       if (!r.rows[i][c]) continue;
@@ -94,7 +101,12 @@ std::string FormatJson(const QueryResult& r, std::string_view status) {
     }
     out += "]";
   }
-  out += r.rows.empty() ? "],\n" : "\n  ],\n";
+  out += end <= first_row ? "],\n" : "\n  ],\n";
+  if (!next_token.empty()) {
+    out += "  \"nextToken\": ";
+    AppendJsonQuoted(next_token, &out);
+    out += ",\n";
+  }
   out += fmt::format(
       "  \"statistics\": {{\"recordsMatched\": {}, \"recordsScanned\": {}, \"bytesScanned\": "
       "{}}},\n  \"status\": \"{}\"\n}}\n",

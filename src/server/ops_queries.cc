@@ -46,7 +46,7 @@ Reply StartQuery(const ServiceContext& ctx, const Caller& caller, RequestReader&
   auto start = in.Int("startTime", kRequired, 0, INT64_MAX / 1000 - 1);
   auto end = in.Int("endTime", kRequired, 0, INT64_MAX / 1000 - 1);
   auto text = in.String("queryString", kRequired, 0, 10000);
-  auto limit = in.Int("limit", kOptional, 1, 10000);
+  auto limit = in.Int("limit", kOptional, 1, 100000);
   auto language = in.String("queryLanguage", kOptional, 0, -1);
   if (in.error()) return *in.error();
   if (language && *language != "CWLI") {
@@ -113,8 +113,18 @@ Reply StartQuery(const ServiceContext& ctx, const Caller& caller, RequestReader&
 
 Reply GetQueryResults(const ServiceContext& ctx, const Caller&, RequestReader& in) {
   auto id = QueryId(in);
+  auto max_items = in.Int("maxItems", kOptional, 1, 10000);
+  auto token = in.String("nextToken", kOptional, 1, -1);
   if (in.error()) return *in.error();
-  std::optional<std::string> body = ctx.queries->ResultsJson(std::string(*id));
+  size_t first_row = 0;
+  if (token) {
+    std::optional<size_t> row = QueryManager::ParsePageToken(*token);
+    if (!row) return ApiError::InvalidParameter("The specified nextToken is not valid.");
+    first_row = *row;
+  }
+  // Without maxItems, every row (as GetQueryResults did before it paginated).
+  const size_t max_rows = max_items ? static_cast<size_t>(*max_items) : SIZE_MAX;
+  std::optional<std::string> body = ctx.queries->ResultsJson(std::string(*id), first_row, max_rows);
   if (!body) return NoSuchQuery();
   return std::move(*body);
 }

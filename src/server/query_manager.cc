@@ -165,6 +165,15 @@ void QueryManager::Run(Query* q) {
   opts.threads = options_.threads_per_query;
   opts.memory_budget_bytes = options_.memory_budget_bytes;
   opts.counters = &q->counters;
+  opts.partial_interval_ms = options_.partial_interval_ms;
+  opts.on_partial = [q, this](query::QueryResult&& partial) {
+    auto shared = std::make_shared<const query::QueryResult>(std::move(partial));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      q->partial = std::move(shared);
+    }
+    if (options_.partial_published) options_.partial_published(q->info.id);
+  };
   Result<query::QueryResult> r = query::RunQuery(spec.query_string, make, opts);
   q->info.duration_ms = Now() - started;
   if (!r.ok()) {
@@ -227,6 +236,7 @@ void QueryManager::Finish(Query* q, QueryStatus status,
   q->info.bytes_scanned =
       result ? result->statistics.bytes_scanned : static_cast<double>(q->counters.bytes.load());
   q->result = q->info.status == QueryStatus::kComplete ? std::move(result) : nullptr;
+  q->partial.reset();
   q->pointed =
       q->info.status == QueryStatus::kComplete ? std::move(pointed) : std::vector<PointedEvent>{};
   q->finish_time_ms = Now();
@@ -248,9 +258,11 @@ void QueryManager::Expire() {
   }
 }
 
-std::optional<std::string> QueryManager::ResultsJson(const std::string& id) {
+std::optional<std::string> QueryManager::ResultsJson(const std::string& id, size_t first_row,
+                                                     size_t max_rows) {
   std::shared_ptr<Query> q;
   QueryStatus status;
+  std::shared_ptr<const query::QueryResult> shown;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Expire();
@@ -258,12 +270,33 @@ std::optional<std::string> QueryManager::ResultsJson(const std::string& id) {
     if (it == queries_.end()) return std::nullopt;
     q = it->second;
     status = q->info.status;
+    shown = status == QueryStatus::kComplete ? q->result : q->partial;
   }
-  if (status == QueryStatus::kComplete) return query::FormatJson(*q->result);
+  if (status == QueryStatus::kComplete) {
+    const size_t rows = shown->rows.size();
+    std::string token;
+    if (max_rows < rows && first_row < rows - max_rows) token = PageToken(first_row + max_rows);
+    return query::FormatJson(*shown, QueryStatusName(status), first_row, max_rows, token);
+  }
+  if (shown) return query::FormatJson(*shown, QueryStatusName(status), first_row, max_rows, {});
   query::QueryResult progress;
   progress.statistics.records_scanned = static_cast<double>(q->counters.records.load());
   progress.statistics.bytes_scanned = static_cast<double>(q->counters.bytes.load());
   return query::FormatJson(progress, QueryStatusName(status));
+}
+
+std::string QueryManager::PageToken(size_t first_row) {
+  return "rows/" + std::to_string(first_row);
+}
+
+std::optional<size_t> QueryManager::ParsePageToken(std::string_view token) {
+  if (!token.starts_with("rows/") || token.size() == 5 || token.size() > 15) return std::nullopt;
+  size_t n = 0;
+  for (char c : token.substr(5)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n;
 }
 
 QueryManager::StopOutcome QueryManager::Stop(const std::string& id) {

@@ -5,9 +5,10 @@
 // max_concurrent threads, then Complete, Failed (an error, e.g. its memory
 // budget), Cancelled (StopQuery) or Timeout (ran past timeout_ms). More than
 // max_concurrent Scheduled+Running queries is LimitExceeded. While a query
-// runs, GetQueryResults shows its scan statistics so far (the engine returns
-// rows only at the end). Finished queries are kept results_ttl_ms, then
-// forgotten.
+// runs, GetQueryResults shows its latest partial result: the whole query over
+// the records scanned so far, renewed about every partial_interval_ms
+// (query::QueryOptions::on_partial), with the scan statistics of that moment.
+// Finished queries are kept results_ttl_ms, then forgotten.
 //
 // Each query reads one store snapshot. @ptr of events that were still only in
 // the WAL (not yet in a segment) name a row position that a later flush
@@ -76,9 +77,13 @@ struct QueryManagerOptions {
   int64_t timeout_ms = 15 * 60 * 1000;
   size_t memory_budget_bytes = size_t{1} << 30;
   int64_t results_ttl_ms = 3600 * 1000;
+  int64_t partial_interval_ms = 1000;  // how often a running query renews its partial result
   std::string account_id = "000000000000";
   std::function<int64_t()> clock;               // Unix ms; null: system clock
   std::function<void(const std::string&)> log;  // failures of queries; null: quiet
+  // Called on the query's worker after each new partial result is in place
+  // (for tests: the query is still Running then).
+  std::function<void(const std::string& query_id)> partial_published;
 };
 
 class QueryManager {
@@ -90,8 +95,14 @@ class QueryManager {
 
   // The query's id; ResourceExhausted past max_concurrent active queries.
   Result<std::string> Start(QuerySpec spec);
-  // GetQueryResults' body, nullopt for an unknown (or expired) id.
-  std::optional<std::string> ResultsJson(const std::string& id);
+  // GetQueryResults' body, nullopt for an unknown (or expired) id. With
+  // max_rows, one page: rows [first_row, first_row + max_rows) and, when the
+  // query is Complete and rows remain, a nextToken (PageToken).
+  std::optional<std::string> ResultsJson(const std::string& id, size_t first_row = 0,
+                                         size_t max_rows = SIZE_MAX);
+  // The nextToken of a page that starts at `first_row`, and back.
+  static std::string PageToken(size_t first_row);
+  static std::optional<size_t> ParsePageToken(std::string_view token);
   enum class StopOutcome { kStopped, kNotRunning, kUnknown };
   StopOutcome Stop(const std::string& id);
   // Newest first.
@@ -110,6 +121,7 @@ class QueryManager {
     int64_t deadline_ms = 0;
     query::ScanCounters counters;
     std::shared_ptr<const query::QueryResult> result;
+    std::shared_ptr<const query::QueryResult> partial;  // while Running
     std::vector<PointedEvent> pointed;
     int64_t finish_time_ms = 0;
   };

@@ -87,6 +87,28 @@ class ServiceTest : public ::testing::Test {
     return out;
   }
 
+  // GetQueryResults' body once the query is no longer Scheduled or Running
+  // (or after 5 s).
+  std::string AwaitResults(QueryManager* qm, const std::string& id) {
+    std::string body;
+    for (int i = 0; i < 500; ++i) {
+      body = *qm->ResultsJson(id);
+      std::string st = Field(body, "status");
+      if (st != "Scheduled" && st != "Running") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return body;
+  }
+
+  // StartQuery with `body`, then the results once it ends ("" if refused).
+  std::string QueryAndWait(const std::string& body, std::string* id = nullptr) {
+    HttpResponse r = Call("StartQuery", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return "";
+    if (id) *id = Field(r.body, "queryId");
+    return AwaitResults(queries_.get(), Field(r.body, "queryId"));
+  }
+
   std::string dir_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<QueryManager> queries_;
@@ -222,16 +244,8 @@ TEST_F(ServiceTest, PointerOfAnUnflushedEventSurvivesAFlush) {
                                              kNow - 10, kNow, line))
                 .status,
             200);
-  HttpResponse r = Call("StartQuery", R"J({"logGroupName": "g", "startTime": 1795850000,
+  std::string results = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
       "endTime": 1795850300, "queryString": "fields @message | sort @timestamp desc | limit 1"})J");
-  ASSERT_EQ(r.status, 200) << r.body;
-  std::string id = Field(r.body, "queryId");
-  std::string results;
-  for (int i = 0; i < 500; ++i) {
-    results = Call("GetQueryResults", "{\"queryId\": \"" + id + "\"}").body;
-    if (Field(results, "status") == "Complete") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
   ASSERT_EQ(Field(results, "status"), "Complete") << results;
   Arena a;
   const query::JsonNode* row = query::ParseJson(results, &a)->Get("results")->items[0];
@@ -242,19 +256,13 @@ TEST_F(ServiceTest, PointerOfAnUnflushedEventSurvivesAFlush) {
   ASSERT_FALSE(ptr.empty());
   // A flush moves the events into a segment (and renumbers them).
   ASSERT_TRUE(store_->Flush().ok());
-  r = Call("GetLogRecord", "{\"logRecordPointer\": \"" + ptr + "\"}");
+  HttpResponse r = Call("GetLogRecord", "{\"logRecordPointer\": \"" + ptr + "\"}");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"@message\": \"" + line + "\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"dstPort\": \"22\""), std::string::npos) << r.body;
   // A query after the flush gives a segment pointer; it resolves too.
-  r = Call("StartQuery", R"J({"logGroupName": "g", "startTime": 1795850000,
+  results = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
       "endTime": 1795850300, "queryString": "fields @message | filter @message like /first/"})J");
-  id = Field(r.body, "queryId");
-  for (int i = 0; i < 500; ++i) {
-    results = Call("GetQueryResults", "{\"queryId\": \"" + id + "\"}").body;
-    if (Field(results, "status") == "Complete") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
   Arena b;
   row = query::ParseJson(results, &b)->Get("results")->items[0];
   for (size_t i = 0; i < row->size; ++i) {
@@ -284,6 +292,105 @@ TEST_F(ServiceTest, StopQueryAndLimits) {
   EXPECT_EQ(Type(Call("StartQuery", R"J({"logGroupName": "g", "startTime": 5, "endTime": 2,
       "queryString": "stats count(*)"
   })J")),
+            "InvalidParameterException");
+}
+
+TEST_F(ServiceTest, RunningQueryShowsPartialResults) {
+  ASSERT_EQ(Call("CreateLogGroup", R"J({"logGroupName": "g"})J").status, 200);
+  ASSERT_EQ(Call("CreateLogStream", R"J({"logGroupName": "g", "logStreamName": "s"})J").status,
+            200);
+  // Three hours, one segment each: 10, 20 and 30 events.
+  const int64_t hour0 = (kNow / 3600000 - 5) * 3600000;
+  for (int h = 0; h < 3; ++h) {
+    std::string events;
+    for (int i = 0; i < 10 * (h + 1); ++i) {
+      events += fmt::format("{}{{\"timestamp\": {}, \"message\": \"event {} {}\"}}", i ? ", " : "",
+                            hour0 + h * 3600000 + i, h, i);
+    }
+    ASSERT_EQ(Call("PutLogEvents", R"J({"logGroupName": "g", "logStreamName": "s",
+        "logEvents": [)J" + events + "]}")
+                  .status,
+              200);
+    ASSERT_TRUE(store_->Flush().ok());
+  }
+  // A partial result after every segment; each one read while the query
+  // still runs.
+  std::vector<std::string> seen;
+  QueryManagerOptions qo;
+  qo.clock = [] { return kNow; };
+  qo.partial_interval_ms = 0;
+  QueryManager* qm = nullptr;
+  qo.partial_published = [&](const std::string& id) { seen.push_back(*qm->ResultsJson(id)); };
+  QueryManager manager(store_.get(), qo);
+  qm = &manager;
+  QuerySpec spec;
+  spec.query_string = "stats count(*) as n by bin(1h) as hour | sort hour";
+  spec.group_names = {"g"};
+  spec.start_ms = hour0;
+  spec.end_ms = hour0 + 3 * 3600000;
+  std::string id = manager.Start(spec).value();
+  std::string final_body;
+  final_body = AwaitResults(&manager, id);
+  ASSERT_EQ(Field(final_body, "status"), "Complete") << final_body;
+  ASSERT_GE(seen.size(), 2u);
+  // The first partial: the first segment's hour only, status Running.
+  EXPECT_EQ(Field(seen[0], "status"), "Running") << seen[0];
+  EXPECT_NE(seen[0].find("{\"field\": \"n\", \"value\": \"10\"}"), std::string::npos) << seen[0];
+  EXPECT_EQ(seen[0].find("\"value\": \"20\""), std::string::npos) << seen[0];
+  EXPECT_EQ(Field(seen[0], "statistics"),
+            "{\"recordsMatched\":10,\"recordsScanned\":10,\"bytesScanned\":" +
+                Field(Field(seen[0], "statistics"), "bytesScanned") + "}");
+  // The second: two hours.
+  EXPECT_NE(seen[1].find("\"value\": \"20\""), std::string::npos) << seen[1];
+  EXPECT_EQ(seen[1].find("\"value\": \"30\""), std::string::npos) << seen[1];
+  // The end: all three, and no partial is shown any more.
+  for (const char* n : {"\"value\": \"10\"", "\"value\": \"20\"", "\"value\": \"30\""}) {
+    EXPECT_NE(final_body.find(n), std::string::npos) << final_body;
+  }
+  EXPECT_NE(final_body.find("\"recordsMatched\": 60"), std::string::npos) << final_body;
+}
+
+TEST_F(ServiceTest, GetQueryResultsPages) {
+  ASSERT_EQ(Call("CreateLogGroup", R"J({"logGroupName": "g"})J").status, 200);
+  ASSERT_EQ(Call("CreateLogStream", R"J({"logGroupName": "g", "logStreamName": "s"})J").status,
+            200);
+  std::string events;
+  for (int i = 0; i < 25; ++i) {
+    events += fmt::format("{}{{\"timestamp\": {}, \"message\": \"m{:02}\"}}", i ? ", " : "",
+                          kNow - 100 + i, i);
+  }
+  ASSERT_EQ(Call("PutLogEvents",
+                 R"J({"logGroupName": "g", "logStreamName": "s", "logEvents": [)J" + events + "]}")
+                .status,
+            200);
+  std::string id;
+  std::string body = QueryAndWait(R"J({"logGroupName": "g", "startTime": 1795850000,
+      "endTime": 1795850300, "queryString": "fields @message | sort @message"})J",
+                                  &id);
+  ASSERT_EQ(Field(body, "status"), "Complete") << body;
+  EXPECT_EQ(Field(body, "nextToken"), "");  // no maxItems: every row
+  // Pages of 10: m00..m09, m10..m19, m20..m24.
+  std::string token;
+  std::vector<std::string> firsts;
+  int pages = 0;
+  do {
+    std::string req = "{\"queryId\": \"" + id + "\", \"maxItems\": 10" +
+                      (token.empty() ? "" : ", \"nextToken\": \"" + token + "\"") + "}";
+    HttpResponse page = Call("GetQueryResults", req);
+    ASSERT_EQ(page.status, 200) << page.body;
+    Arena a;
+    const query::JsonNode* rows = query::ParseJson(page.body, &a)->Get("results");
+    ASSERT_EQ(rows->size, pages < 2 ? 10u : 5u) << page.body;
+    firsts.emplace_back(rows->items[0]->items[0]->Get("value")->s);
+    token = Field(page.body, "nextToken");
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(firsts, (std::vector<std::string>{"m00", "m10", "m20"}));
+  EXPECT_EQ(Type(Call("GetQueryResults",
+                      "{\"queryId\": \"" + id + "\", \"maxItems\": 10, \"nextToken\": \"x\"}")),
+            "InvalidParameterException");
+  EXPECT_EQ(Type(Call("GetQueryResults", "{\"queryId\": \"" + id + "\", \"maxItems\": 0}")),
             "InvalidParameterException");
 }
 
