@@ -65,9 +65,11 @@ void BM_SplitLines(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
 }
 
-void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names) {
+void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names,
+                   std::vector<query::FieldCondition> conditions = {}) {
   const std::string& t = Text();
   query::ScanRequest request;
+  request.row_conditions = std::move(conditions);
   request.input_fields.emplace_back("@timestamp", 0);
   for (size_t i = 0; i < names.size(); ++i) {
     request.input_fields.emplace_back(names[i], static_cast<int>(i + 1));
@@ -94,6 +96,16 @@ BENCHMARK(BM_CountNewlines)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SplitLines)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q6_bytes, {"bytes"})->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q3_action_srcaddr, {"action", "srcAddr"})
+    ->Unit(benchmark::kMillisecond);
+// Q3 with its row condition (action = "REJECT"): only REJECT lines are parsed.
+BENCHMARK_CAPTURE(BM_ParseChunk, q3_with_row_condition, {"action", "srcAddr"},
+                  [] {
+                    query::FieldCondition c;
+                    c.field_id = static_cast<int>(fields::kAction);
+                    c.kind = query::FieldCondition::Kind::kText;
+                    c.texts = {"REJECT"};
+                    return std::vector<query::FieldCondition>{c};
+                  }())
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q1_addrs_packets, {"srcAddr", "dstAddr", "packets"})
     ->Unit(benchmark::kMillisecond);

@@ -69,6 +69,16 @@ enum class Op : uint8_t {
   kNotIn,  // children[1] is a kList
 };
 
+// The comparison with its operands swapped (a < b is b > a); other
+// operators are their own mirror.
+constexpr Op MirrorComparison(Op op) {
+  return op == Op::kLt   ? Op::kGt
+         : op == Op::kLe ? Op::kGe
+         : op == Op::kGt ? Op::kLt
+         : op == Op::kGe ? Op::kLe
+                         : op;
+}
+
 enum class PeriodUnit : uint8_t {
   kMillisecond,
   kSecond,

@@ -31,21 +31,6 @@ inline bool ApplyCompare(Op op, int c) {
   }
 }
 
-Op Mirror(Op op) {
-  switch (op) {
-    case Op::kLt:
-      return Op::kGt;
-    case Op::kLe:
-      return Op::kGe;
-    case Op::kGt:
-      return Op::kLt;
-    case Op::kGe:
-      return Op::kLe;
-    default:
-      return op;
-  }
-}
-
 Value CompareRow(Op op, const Value& a, const Value& b) {
   std::optional<int> c = CompareValues(a, b);
   if (!c) return Value::Bool(false);
@@ -471,7 +456,7 @@ void EvaluatePredicate(const BoundExpr& e, const Batch& batch, EvalState& state,
       bool const_right = r.kind == BoundKind::kConstant;
       const BoundExpr& var = const_right ? l : r;
       const Value& k = const_right ? r.constant : l.constant;
-      Op op = const_right ? e.op : Mirror(e.op);
+      Op op = const_right ? e.op : MirrorComparison(e.op);
       ColumnRef col = Evaluate(var, batch, state);
       if (TryNumericCompare(op, col.get(), k, keep, n)) return;
       if (TryStringEquality(op, col.get(), k, keep, n)) return;

@@ -264,6 +264,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     return planned.status();
   }
   Plan& plan = *planned;
+  plan.scan.row_conditions = LeadingFilterConditions(plan);
   // Load the lookup tables the query names before reading any data.
   std::map<std::string, LookupTable> lookups;
   for (Stage& st : plan.stages) {

@@ -21,6 +21,7 @@
 
 #include "query/ast.h"
 #include "query/functions/scalar_function.h"
+#include "query/row_conditions.h"
 #include "query/value.h"
 
 namespace flowlens::query {
@@ -125,6 +126,9 @@ struct ScanRequest {
   // fills those it knows and leaves others null.
   std::vector<std::pair<std::string, int>> input_fields;
   int timestamp_slot = -1;  // always bound (default order, bin, time range)
+  // What the leading filters demand of flow fields (row_conditions.h); the
+  // executor fills it after planning.
+  std::vector<FieldCondition> row_conditions;
 };
 
 struct Plan {

@@ -22,6 +22,7 @@ namespace flowlens::query {
 struct StoreScanStats {
   std::atomic<uint64_t> segments_read{0};
   std::atomic<uint64_t> segments_skipped{0};
+  std::atomic<uint64_t> row_groups_skipped{0};  // in segments read: by statistics or time
 };
 
 class StoreSource : public ScanSource {
@@ -29,8 +30,15 @@ class StoreSource : public ScanSource {
   // `groups` are the snapshot's groups to read; `account_id` makes @log.
   // The plan's leading filters on typed flow-log fields (comparisons with a
   // number, address equality, isIpv4InSubnet/isIpInSubnet with a constant
-  // CIDR, joined by `and`) let whole segments go unread when their column
-  // statistics show no row can match.
+  // CIDR, joined by `and`) let whole segments and row groups go unread when
+  // their column statistics show no row can match. Their conjuncts that read
+  // one flow-log field are evaluated first, on that column alone, and the
+  // other columns are then copied for the passing rows only (the executor
+  // still applies the whole filter: this only drops rows it would drop).
+  //
+  // Statistics: records and bytes scanned count every row of each row group
+  // read (bytes: its messages plus one line end each, as a file scan counts
+  // its lines), whether or not the row is in the time range.
   StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
               std::vector<const storage::GroupSnapshot*> groups, int64_t start_ms, int64_t end_ms,
               std::string account_id, StoreScanStats* stats, const Plan* plan = nullptr);
@@ -43,6 +51,9 @@ class StoreSource : public ScanSource {
   struct Morsel {
     const storage::GroupSnapshot* group;
     const storage::SegmentFile* segment;  // nullptr: the unflushed events
+    // Estimated message bytes per row, for segments whose footer lacks them
+    // (before version 3): the group's stored bytes over its events.
+    double bytes_per_row = 0;
   };
   // A range a stored column must reach for a row to pass the filters.
   struct Prune {
@@ -51,9 +62,17 @@ class StoreSource : public ScanSource {
     int64_t lo, hi;
     IpAddress alo, ahi;
   };
-  bool CanSkip(const storage::SegmentReader& reader) const;
+  // `row_group` < 0: the whole segment.
+  bool CanSkip(const storage::SegmentFooter& f, int row_group) const;
+  Status ScanSegment(const Morsel& m, const ScanRequest& request, size_t slot_count,
+                     int64_t start_ms, int64_t end_ms, ScanCounters* counters,
+                     const std::function<void(Batch&)>& sink);
 
+  const Plan* plan_;
+  bool needs_timestamp_;  // false: the answer does not depend on @timestamp
   std::vector<Prune> prunes_;
+  // Conjuncts of the leading filters that read a single slot (see above).
+  std::vector<const BoundExpr*> prefilters_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;
   std::vector<Morsel> morsels_;
   std::atomic<size_t> next_{0};

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,6 +48,17 @@ bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
                          std::vector<uint8_t>* valid);
 bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                         std::vector<uint8_t>* valid);
+// Compact forms for readers that materialize values late (segment_reader.h).
+// An address column as 32 bits per row: the IPv4 address, or where `v6` is
+// set (it stays empty when no value is IPv6) an index into `v6s`; missing
+// rows hold 0 (IPv4 0.0.0.0, as IpAddress{}).
+bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
+                                std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
+                                std::vector<uint8_t>* valid);
+// A string column as its dictionary (never empty: a lone "" when no value is
+// present) and one code per row (0 where missing).
+bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict,
+                       std::vector<uint32_t>* codes, std::vector<uint8_t>* valid);
 bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                      std::vector<uint8_t>* valid);
 
@@ -54,5 +66,10 @@ bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values
 std::string CompressChunk(std::string_view payload, int level);
 // DataLoss on a malformed or undecompressable chunk (the caller adds the path).
 Status DecompressChunk(std::string_view stored, std::string* payload);
+// The same without copies or zero-filling: `stored` lives in `stored_owner`;
+// *payload views either a new buffer, which *owner then holds (zstd), or the
+// stored bytes themselves (*owner = stored_owner).
+Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stored_owner,
+                       std::shared_ptr<const void>* owner, std::string_view* payload);
 
 }  // namespace flowlens::storage

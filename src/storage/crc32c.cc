@@ -28,9 +28,32 @@ inline uint32_t LoadLe32(const uint8_t* p) {
   return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
 }
 
+#if defined(__x86_64__)
+// The SSE 4.2 crc32 instruction computes this very polynomial (Castagnoli):
+// eight bytes per instruction instead of eight table lookups, about 10x fewer
+// instructions per byte for the chunks a query checks.
+__attribute__((target("sse4.2"))) uint32_t ExtendSse42(uint32_t crc, const uint8_t* p, size_t n) {
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = __builtin_ia32_crc32di(c, v);
+    p += 8;
+    n -= 8;
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  while (n-- > 0) c32 = __builtin_ia32_crc32qi(c32, *p++);
+  return ~c32;
+}
+#endif
+
 }  // namespace
 
 uint32_t Extend(uint32_t crc, const void* data, size_t n) {
+#if defined(__x86_64__)
+  static const bool have_sse42 = __builtin_cpu_supports("sse4.2");
+  if (have_sse42) return ExtendSse42(crc, static_cast<const uint8_t*>(data), n);
+#endif
   const auto& t = kTables.t;
   const uint8_t* p = static_cast<const uint8_t*>(data);
   uint32_t c = ~crc;

@@ -40,8 +40,9 @@ inline constexpr uint32_t kManifestVersion = 1;
 // Header: magic(8) version(4) flags(4). Trailer (last 24 bytes):
 // footer_offset(8) footer_length(4) footer_crc(4) magic(8).
 inline constexpr uint64_t kSegmentMagic = 0x314745534C46464CULL;  // "LFFLSEG1"
-inline constexpr uint32_t kSegmentVersion = 2;
-// Oldest segment version this build reads (version 1 lacks mirrored rows).
+inline constexpr uint32_t kSegmentVersion = 3;
+// Oldest segment version this build reads (version 1 lacks mirrored rows,
+// versions 1 and 2 lack the message bytes of each row group).
 inline constexpr uint32_t kSegmentMinVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 16;
 inline constexpr size_t kSegmentTrailerSize = 24;

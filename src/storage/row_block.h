@@ -32,6 +32,7 @@ struct ColumnRequest {
   bool ingestion_time = false;  // @ingestionTime, ms
   bool log_stream = false;      // @logStream
   bool message = false;         // @message (rebuilt from the columns or stored raw)
+  bool codes = false;  // string fields also as dictionary codes, where the segment has them
 };
 
 struct FieldColumn {
@@ -41,6 +42,10 @@ struct FieldColumn {
   std::vector<IpAddress> addrs;           // kAddress
   std::vector<std::string_view> strings;  // kString
   std::vector<uint8_t> valid;             // 1 = present; empty = all present
+  // With ColumnRequest::codes, a kString column from a segment also as codes
+  // into `dict` (the chunk's distinct values; codes of missing rows are 0).
+  std::vector<uint32_t> codes;
+  std::vector<std::string_view> dict;
 
   bool IsValid(size_t row) const { return valid.empty() || valid[row] != 0; }
   void Clear() {
@@ -48,6 +53,8 @@ struct FieldColumn {
     addrs.clear();
     strings.clear();
     valid.clear();
+    codes.clear();
+    dict.clear();
   }
 };
 
@@ -78,6 +85,10 @@ struct RowBlock {
   std::vector<std::string_view> streams;
   std::vector<std::string_view> messages;
   std::vector<FieldColumn> fields;  // one per ColumnRequest::fields entry, same order
+  // Bytes of the rows' messages (without line ends) when the reader has them
+  // at hand whatever the request (unflushed events); 0 from segments, whose
+  // footer has them per row group (RowGroupMeta::message_bytes).
+  uint64_t message_bytes = 0;
   std::vector<std::shared_ptr<const void>> keep_alive;
   std::shared_ptr<Arena> arena = std::make_shared<Arena>();
 
@@ -89,6 +100,7 @@ struct RowBlock {
     streams.clear();
     messages.clear();
     fields.clear();
+    message_bytes = 0;
     keep_alive.clear();
     arena = std::make_shared<Arena>();
   }

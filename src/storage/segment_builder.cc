@@ -50,6 +50,7 @@ void SegmentBuilder::Add(const FlowRecord& record, std::string_view line, bool e
   ingestion_times_.push_back(ingestion_ms);
   streams_index_.push_back(last_stream_id_);
   raw_.push_back(exact ? 0 : 1);
+  lengths_.push_back(static_cast<uint32_t>(line.size()));
   messages_.push_back(exact ? std::string_view() : arena_.Store(line));
   for (size_t i = 0; i < columns_.size(); ++i) {
     FieldColumn& c = columns_[i];
@@ -114,7 +115,9 @@ Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment
       if (!from.addrs.empty()) Gather(from.addrs, rows, &to.addrs);
       if (!from.strings.empty()) Gather(from.strings, rows, &to.strings);
     }
-    RETURN_IF_ERROR(encoder.AddRowGroup({ts, ingest, stream, raw, messages, cols}));
+    uint64_t message_bytes = 0;
+    for (uint32_t r : rows) message_bytes += lengths_[r];
+    RETURN_IF_ERROR(encoder.AddRowGroup({ts, ingest, stream, raw, messages, cols, message_bytes}));
   }
   return encoder.Finish();
 }

@@ -73,6 +73,7 @@ class SegmentBuilder {
   std::vector<std::string_view> last_interned_;                 // per column
   std::vector<int64_t> timestamps_, ingestion_times_, streams_index_;
   std::vector<uint8_t> raw_;
+  std::vector<uint32_t> lengths_;           // of each row's line (the footer's message bytes)
   std::vector<std::string_view> messages_;  // raw lines (in arena_) where raw_
   std::vector<StreamLoad> streams_;
   std::unordered_map<std::string_view, uint32_t> stream_ids_;  // keys in arena_

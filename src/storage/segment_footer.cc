@@ -75,6 +75,7 @@ std::string EncodeFooter(const SegmentFooter& f) {
   PutVarint64(&out, f.row_groups.size());
   for (const RowGroupMeta& rg : f.row_groups) {
     PutVarint64(&out, rg.rows);
+    PutVarint64(&out, rg.message_bytes);
     for (size_t i = 0; i < f.columns.size(); ++i) {
       const ChunkMeta& m = rg.chunks[i];
       PutVarint64(&out, m.offset);
@@ -95,9 +96,10 @@ std::string EncodeFooter(const SegmentFooter& f) {
   return out;
 }
 
-Result<SegmentFooter> DecodeFooter(std::string_view bytes) {
+Result<SegmentFooter> DecodeFooter(std::string_view bytes, uint32_t version) {
   Decoder d(bytes);
   SegmentFooter f;
+  f.has_message_bytes = version >= 3;
   f.segment_id = d.Varint64();
   f.group_id = d.Varint64();
   f.rows = d.Varint64();
@@ -114,7 +116,9 @@ Result<SegmentFooter> DecodeFooter(std::string_view bytes) {
     c.id = static_cast<uint16_t>(d.Count(0xffff));
     uint8_t kind = d.Byte();
     uint8_t ref = d.Byte();
-    if (kind > static_cast<uint8_t>(ColumnKind::kRaw) || ref > static_cast<uint8_t>(format::IntReference::kMirror)) d.Fail();
+    if (kind > static_cast<uint8_t>(ColumnKind::kRaw) ||
+        ref > static_cast<uint8_t>(format::IntReference::kMirror))
+      d.Fail();
     c.kind = static_cast<ColumnKind>(kind);
     c.reference = static_cast<format::IntReference>(ref);
     f.columns.push_back(c);
@@ -125,6 +129,7 @@ Result<SegmentFooter> DecodeFooter(std::string_view bytes) {
     RowGroupMeta rg;
     rg.rows = static_cast<uint32_t>(d.Count(format::kRowGroupRows));
     total_rows += rg.rows;
+    if (f.has_message_bytes) rg.message_bytes = d.Varint64();
     for (size_t i = 0; i < f.columns.size() && !d.failed(); ++i) {
       ChunkMeta m;
       m.offset = d.Varint64();

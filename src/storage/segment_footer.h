@@ -45,6 +45,9 @@ struct ChunkMeta {
 
 struct RowGroupMeta {
   uint32_t rows = 0;
+  // Bytes of the row group's event messages (rebuilt or raw), without line
+  // ends: what a query's bytesScanned counts. Version 3; 0 before.
+  uint64_t message_bytes = 0;
   std::vector<ChunkMeta> chunks;  // one per SegmentFooter::columns entry
 };
 
@@ -58,6 +61,7 @@ struct SegmentFooter {
   std::vector<std::string> streams;
   std::vector<ColumnMeta> columns;
   std::vector<RowGroupMeta> row_groups;
+  bool has_message_bytes = true;  // false for segments before version 3
 
   // Index into `columns`, or -1.
   int ColumnIndex(uint16_t id) const;
@@ -65,9 +69,12 @@ struct SegmentFooter {
   ColumnStats Stats(uint16_t id) const;
 };
 
+// The footer of the current segment version.
 std::string EncodeFooter(const SegmentFooter& footer);
+// The footer of a segment of `version` (format::kSegmentMinVersion up).
 // DataLoss (without a path; the caller adds it) when malformed.
-Result<SegmentFooter> DecodeFooter(std::string_view bytes);
+Result<SegmentFooter> DecodeFooter(std::string_view bytes,
+                                   uint32_t version = format::kSegmentVersion);
 
 // Merges chunk statistics `b` into `a`.
 void MergeStats(ColumnStats* a, const ColumnStats& b);

@@ -51,7 +51,7 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs,
   if (crc32c::Mask(crc32c::Value(footer_bytes)) != footer_crc) {
     return Status::DataLoss(path + ": segment footer checksum mismatch");
   }
-  Result<SegmentFooter> footer = DecodeFooter(footer_bytes);
+  Result<SegmentFooter> footer = DecodeFooter(footer_bytes, version);
   if (!footer.ok()) return footer.status().WithContext(path);
   for (const RowGroupMeta& rg : footer->row_groups) {
     for (const ChunkMeta& m : rg.chunks) {
@@ -87,17 +87,17 @@ Status SegmentReader::Corrupt(std::string_view what, size_t row_group, size_t co
 
 Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   const ChunkMeta& m = footer_->row_groups[g].chunks[c];
-  std::string stored(m.length, '\0');
-  RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored.data()));
+  std::shared_ptr<char[]> buf = std::make_shared_for_overwrite<char[]>(m.length + 1);
+  RETURN_IF_ERROR(file_->Read(m.offset, m.length, buf.get()));
+  std::string_view stored(buf.get(), m.length);
   if (crc32c::Mask(crc32c::Value(stored)) != m.crc) return Corrupt("checksum mismatch", g, c);
-  auto payload = std::make_shared<std::string>();
-  Status s = DecompressChunk(stored, payload.get());
+  std::string_view payload;
+  Status s = DecompressChunk(stored, std::move(buf), &out->payload, &payload);
   if (!s.ok()) return Corrupt(s.message(), g, c);
-  out->payload = payload;
   const ColumnMeta& meta = footer_->columns[c];
   FieldColumn& col = out->column;
   col.field_id = meta.id;
-  Decoder d(*payload);
+  Decoder d(payload);
   bool ok = false;
   switch (meta.kind) {
     case ColumnKind::kInt:
@@ -105,13 +105,16 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
       col.kind = meta.kind == ColumnKind::kInt ? ValueKind::kInt : ValueKind::kTime;
       ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
       break;
-    case ColumnKind::kAddress:
+    case ColumnKind::kAddress: {
       col.kind = ValueKind::kAddress;
-      ok = DecodeAddressColumn(&d, n, &col.addrs, &col.valid);
+      out->form = Form::kAddress;
+      ok = DecodeCompactAddressColumn(&d, n, &out->small, &out->v6, &out->v6s, &col.valid);
       break;
+    }
     case ColumnKind::kString:
       col.kind = ValueKind::kString;
-      ok = DecodeStringColumn(&d, n, &col.strings, &col.valid);
+      out->form = Form::kDict;
+      ok = DecodeStringCodes(&d, n, &out->dict, &out->small, &col.valid);
       break;
     case ColumnKind::kRaw:
       col.kind = ValueKind::kString;
@@ -126,21 +129,19 @@ namespace {
 
 // Spreads the stored (non-reply) rows of `own` over n rows; a reply row takes
 // the counterpart's value of the row before (a stored row: replies never chain).
+// Row i takes own[pos[i]], or counterpart[pos[i]] for a reply: one pass with
+// no branch to mispredict, the same positions for every vector of both
+// columns (computed once per row group from the reply flags).
 template <typename T>
-bool ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
-                    const std::vector<int64_t>& mirror, std::vector<T>* out) {
-  out->resize(mirror.size());
-  size_t j = 0;
-  for (size_t i = 0; i < mirror.size(); ++i) {
-    if (mirror[i]) {
-      if (j == 0 || j > counterpart.size()) return false;
-      (*out)[i] = counterpart[j - 1];
-    } else {
-      if (j >= own.size()) return false;
-      (*out)[i] = own[j++];
-    }
-  }
-  return j == own.size();
+void ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
+                    const std::vector<uint32_t>& pos, const std::vector<uint8_t>& reply,
+                    std::vector<T>* out) {
+  const size_t n = pos.size();
+  out->resize(n);
+  T* o = out->data();
+  const T* a = own.data();
+  const T* b = counterpart.data();
+  for (size_t i = 0; i < n; ++i) o[i] = reply[i] ? b[pos[i]] : a[pos[i]];
 }
 
 }  // namespace
@@ -156,7 +157,7 @@ Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
     if (start < 0 || start == static_cast<int>(c) || col.ints.size() != n) {
       return Corrupt("bad column reference", g, c);
     }
-    const Decoded* ref;
+    Decoded* ref;
     RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(start), &ref));
     int64_t scale = meta.reference == format::IntReference::kStartMs ? 1000 : 1;
     for (size_t i = 0; i < n; ++i) {
@@ -179,40 +180,103 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   if (other < 0 || flags < 0 || meta.kind == ColumnKind::kString || meta.kind == ColumnKind::kRaw) {
     return Corrupt("bad mirror reference", g, c);
   }
-  const Decoded* mirror;
+  Decoded* mirror;
   RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(flags), &mirror));
   const std::vector<int64_t>& m = mirror->column.ints;
   if (m.size() != n) return Corrupt("bad mirror flags", g, c);
   size_t replies = 0;
   for (int64_t f : m) replies += f != 0;
   if (replies == 0) return DecodeStored(g, c, n, out);
-  // Both columns' stored rows: the counterpart supplies this one's replies.
-  Decoded own, theirs;
-  RETURN_IF_ERROR(DecodeStored(g, c, n - replies, &own));
-  RETURN_IF_ERROR(DecodeStored(g, static_cast<size_t>(other), n - replies, &theirs));
-  FieldColumn& col = out->column;
-  col.field_id = own.column.field_id;
-  col.kind = own.column.kind;
-  bool ok = true;
-  if (!own.column.valid.empty() || !theirs.column.valid.empty()) {
-    std::vector<uint8_t> a = own.column.valid, b = theirs.column.valid;
-    if (a.empty()) a.assign(n - replies, 1);
-    if (b.empty()) b.assign(n - replies, 1);
-    ok = ExpandMirrored(a, b, m, &col.valid);
+  const size_t stored = n - replies;
+  if (mirror->mirror_pos.size() != n) {
+    if (m[0] != 0) return Corrupt("a reply in the first row", g, c);
+    mirror->mirror_pos.resize(n);
+    mirror->mirror_reply.resize(n);
+    uint32_t j = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const bool reply = m[i] != 0;
+      mirror->mirror_reply[i] = reply;
+      mirror->mirror_pos[i] = reply ? j - 1 : j++;
+    }
   }
-  if (meta.kind == ColumnKind::kAddress) {
-    ok = ok && ExpandMirrored(own.column.addrs, theirs.column.addrs, m, &col.addrs);
+  const std::vector<uint32_t>& pos = mirror->mirror_pos;
+  const std::vector<uint8_t>& reply = mirror->mirror_reply;
+  // Both columns' stored rows: the counterpart supplies this one's replies.
+  Decoded *own, *theirs;
+  RETURN_IF_ERROR(LoadStored(g, c, stored, &own));
+  RETURN_IF_ERROR(LoadStored(g, static_cast<size_t>(other), stored, &theirs));
+  FieldColumn& col = out->column;
+  col.field_id = own->column.field_id;
+  col.kind = own->column.kind;
+  auto sized = [&](const auto& v) { return v.size() == stored; };
+  bool ok = true;
+  if (!own->column.valid.empty() || !theirs->column.valid.empty()) {
+    std::vector<uint8_t> a = own->column.valid, b = theirs->column.valid;
+    if (a.empty()) a.assign(stored, 1);
+    if (b.empty()) b.assign(stored, 1);
+    ok = sized(a) && sized(b);
+    if (ok) ExpandMirrored(a, b, pos, reply, &col.valid);
+  }
+  if (own->form == Form::kAddress && theirs->form == Form::kAddress) {
+    // Compact on both sides: the counterpart's IPv6 indexes move past ours.
+    out->form = Form::kAddress;
+    out->v6s = own->v6s;
+    out->v6s.insert(out->v6s.end(), theirs->v6s.begin(), theirs->v6s.end());
+    ok = ok && sized(own->small) && sized(theirs->small);
+    if (ok && own->v6.empty() && theirs->v6.empty()) {
+      ExpandMirrored(own->small, theirs->small, pos, reply, &out->small);
+    } else if (ok) {
+      std::vector<uint8_t> a = own->v6, b = theirs->v6;
+      if (a.empty()) a.assign(stored, 0);
+      if (b.empty()) b.assign(stored, 0);
+      std::vector<uint32_t> shifted = theirs->small;
+      const uint32_t offset = static_cast<uint32_t>(own->v6s.size());
+      for (size_t i = 0; i < stored; ++i) shifted[i] += b[i] ? offset : 0;
+      ExpandMirrored(own->small, shifted, pos, reply, &out->small);
+      ExpandMirrored(a, b, pos, reply, &out->v6);
+    }
+  } else if (meta.kind == ColumnKind::kAddress) {
+    ok = false;  // address chunks always decode compact
   } else {
-    ok = ok && ExpandMirrored(own.column.ints, theirs.column.ints, m, &col.ints);
+    ok = ok && sized(own->column.ints) && sized(theirs->column.ints);
+    if (ok) ExpandMirrored(own->column.ints, theirs->column.ints, pos, reply, &col.ints);
   }
   if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
-  out->payload = own.payload;
+  out->payload = own->payload;
   return Status::Ok();
 }
 
-Status SegmentReader::LoadColumn(size_t g, size_t c, const Decoded** out) {
+void SegmentReader::Materialize(Decoded* d) {
+  FieldColumn& col = d->column;
+  if (d->form == Form::kAddress) {
+    col.addrs.resize(d->small.size());
+    for (size_t i = 0; i < d->small.size(); ++i) col.addrs[i] = d->AddressAt(i);
+  } else if (d->form == Form::kDict) {
+    col.strings.resize(d->small.size());
+    for (size_t i = 0; i < d->small.size(); ++i) col.strings[i] = d->dict[d->small[i]];
+  }
+  d->form = Form::kPlain;
+  d->small = {};
+  d->v6 = {};
+  d->v6s = {};
+  d->dict = {};
+}
+
+Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
+  auto it = stored_cache_.find(c);
+  if (it == stored_cache_.end()) {
+    Decoded d;
+    RETURN_IF_ERROR(DecodeStored(g, c, n, &d));
+    it = stored_cache_.emplace(c, std::move(d)).first;
+  }
+  *out = &it->second;
+  return Status::Ok();
+}
+
+Status SegmentReader::LoadColumn(size_t g, size_t c, Decoded** out) {
   if (cached_row_group_ != g) {
     cache_.clear();
+    stored_cache_.clear();
     cached_row_group_ = g;
   }
   auto it = cache_.find(c);
@@ -227,21 +291,31 @@ Status SegmentReader::LoadColumn(size_t g, size_t c, const Decoded** out) {
 
 namespace {
 
+// Rows [begin, begin + n) of `from` into *to, or only `rows` (positions in
+// `from`) when given.
 template <typename T>
-void Slice(const std::vector<T>& from, size_t begin, size_t n, std::vector<T>* to) {
-  to->assign(from.begin() + static_cast<ptrdiff_t>(begin),
-             from.begin() + static_cast<ptrdiff_t>(begin + n));
+void Slice(const std::vector<T>& from, size_t begin, size_t n, const std::vector<uint32_t>* rows,
+           std::vector<T>* to) {
+  if (rows == nullptr) {
+    to->assign(from.data() + begin, from.data() + begin + n);
+    return;
+  }
+  to->resize(rows->size());
+  T* t = to->data();
+  const T* f = from.data();
+  for (size_t k = 0; k < rows->size(); ++k) t[k] = f[(*rows)[k]];
 }
 
 }  // namespace
 
-Status SegmentReader::ReadBlock(const ColumnRequest& request, size_t block, RowBlock* out) {
+Status SegmentReader::ReadBlock(const ColumnRequest& request, size_t block, RowBlock* out,
+                                const uint8_t* keep) {
   if (block >= blocks_.size()) return Status::OutOfRange("no such block");
-  return Read(request, blocks_[block].first_row, blocks_[block].count, out);
+  return Read(request, blocks_[block].first_row, blocks_[block].count, out, keep);
 }
 
 Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t count,
-                           RowBlock* out) {
+                           RowBlock* out, const uint8_t* keep) {
   out->Clear();
   auto it = std::upper_bound(row_group_start_.begin(), row_group_start_.end(), first_row);
   if (it == row_group_start_.begin()) return Status::OutOfRange("no such row");
@@ -251,27 +325,35 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
     return Status::OutOfRange(
         fmt::format("rows {}+{} are not in one row group of {}", first_row, count, path_));
   }
-  out->size = count;
-  for (size_t i = 0; i < count; ++i) out->row_ids.push_back(first_row + i);
+  // The rows handed out, as positions in the row group.
+  std::vector<uint32_t> rows;
+  rows.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (keep == nullptr || keep[i]) rows.push_back(static_cast<uint32_t>(begin + i));
+  }
+  const std::vector<uint32_t>* sel = keep ? &rows : nullptr;
+  out->size = rows.size();
+  out->row_ids.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
   out->keep_alive.push_back(footer_);
-  auto load = [&](uint16_t id, const Decoded** d) -> Status {
+  auto load = [&](uint16_t id, Decoded** d) -> Status {
     int c = footer_->ColumnIndex(id);
     if (c < 0) return Status::DataLoss(fmt::format("{}: no column {}", path_, id));
     return LoadColumn(g, static_cast<size_t>(c), d);
   };
-  const Decoded* d;
+  Decoded* d;
   if (req.timestamp) {
     RETURN_IF_ERROR(load(format::kColTimestamp, &d));
-    Slice(d->column.ints, begin, count, &out->timestamps);
+    Slice(d->column.ints, begin, count, sel, &out->timestamps);
   }
   if (req.ingestion_time) {
     RETURN_IF_ERROR(load(format::kColIngestionTime, &d));
-    Slice(d->column.ints, begin, count, &out->ingestion_times);
+    Slice(d->column.ints, begin, count, sel, &out->ingestion_times);
   }
   if (req.log_stream) {
     RETURN_IF_ERROR(load(format::kColStream, &d));
-    for (size_t i = 0; i < count; ++i) {
-      int64_t s = d->column.ints[begin + i];
+    for (uint32_t r : rows) {
+      int64_t s = d->column.ints[r];
       if (s < 0 || static_cast<uint64_t>(s) >= footer_->streams.size()) {
         return Status::DataLoss(path_ + ": stream index out of range");
       }
@@ -284,31 +366,47 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
     col.kind = Catalog()[static_cast<size_t>(field)].kind;
     int c = footer_->ColumnIndex(static_cast<uint16_t>(field));
     if (c < 0) {
-      col = MissingColumn(field, count);  // not in this segment's layout
+      col = MissingColumn(field, rows.size());  // not in this segment's layout
     } else {
       RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(c), &d));
-      Slice(d->column.ints, begin, d->column.ints.empty() ? 0 : count, &col.ints);
-      Slice(d->column.addrs, begin, d->column.addrs.empty() ? 0 : count, &col.addrs);
-      Slice(d->column.strings, begin, d->column.strings.empty() ? 0 : count, &col.strings);
-      if (!d->column.valid.empty()) Slice(d->column.valid, begin, count, &col.valid);
+      if (d->form == Form::kAddress) {
+        col.addrs.resize(rows.size());
+        if (d->v6.empty()) {
+          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = IpAddress::V4(d->small[rows[k]]);
+        } else {
+          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = d->AddressAt(rows[k]);
+        }
+      } else if (d->form == Form::kDict) {
+        col.strings.resize(rows.size());
+        for (size_t k = 0; k < rows.size(); ++k) col.strings[k] = d->dict[d->small[rows[k]]];
+        if (req.codes) {
+          Slice(d->small, begin, count, sel, &col.codes);
+          col.dict = d->dict;
+        }
+      }
+      if (!d->column.ints.empty()) Slice(d->column.ints, begin, count, sel, &col.ints);
+      if (!d->column.addrs.empty()) Slice(d->column.addrs, begin, count, sel, &col.addrs);
+      if (!d->column.strings.empty()) Slice(d->column.strings, begin, count, sel, &col.strings);
+      if (!d->column.valid.empty()) Slice(d->column.valid, begin, count, sel, &col.valid);
       out->keep_alive.push_back(d->payload);
     }
     out->fields.push_back(std::move(col));
   }
   if (req.message) {
-    const Decoded* raw;
+    Decoded* raw;
     RETURN_IF_ERROR(load(format::kColRawMessage, &raw));
     out->keep_alive.push_back(raw->payload);
     std::vector<const FieldColumn*> layout_cols;
     if (layout_) {
       for (size_t i = 0; i < layout_->size(); ++i) {
         RETURN_IF_ERROR(load(static_cast<uint16_t>(layout_->field(i).id), &d));
+        Materialize(d);  // every row's text is rebuilt
         layout_cols.push_back(&d->column);
       }
     }
     FlowRecord scratch(layout_ ? *layout_ : Layout::Default());
     std::string line;
-    for (size_t i = begin; i < begin + count; ++i) {
+    for (uint32_t i : rows) {
       if (raw->column.IsValid(i)) {
         out->messages.push_back(raw->column.strings[i]);
       } else if (layout_) {
@@ -325,7 +423,7 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
 Status SegmentReader::Verify() {
   for (size_t g = 0; g < footer_->row_groups.size(); ++g) {
     for (size_t c = 0; c < footer_->columns.size(); ++c) {
-      const Decoded* d;
+      Decoded* d;
       RETURN_IF_ERROR(LoadColumn(g, c, &d));
     }
   }

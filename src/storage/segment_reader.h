@@ -45,9 +45,16 @@ class SegmentReader {
   // Blocks never cross row groups; block b starts at row_id first_row(b).
   size_t num_blocks() const { return blocks_.size(); }
   uint64_t first_row(size_t block) const { return blocks_[block].first_row; }
-  Status ReadBlock(const ColumnRequest& request, size_t block, RowBlock* out);
-  // Rows [first_row, first_row + count) within one row group (e.g. one row for GetLogRecord).
-  Status Read(const ColumnRequest& request, uint64_t first_row, size_t count, RowBlock* out);
+  size_t block_row_group(size_t block) const { return blocks_[block].row_group; }
+  size_t block_rows(size_t block) const { return blocks_[block].count; }
+  Status ReadBlock(const ColumnRequest& request, size_t block, RowBlock* out,
+                   const uint8_t* keep = nullptr);
+  // Rows [first_row, first_row + count) within one row group (e.g. one row for
+  // GetLogRecord). With `keep` (count flags), only the rows whose flag is set,
+  // in order: a scan that has already evaluated a filter on some columns
+  // decodes the others for the passing rows alone (late materialization).
+  Status Read(const ColumnRequest& request, uint64_t first_row, size_t count, RowBlock* out,
+              const uint8_t* keep = nullptr);
 
   // Verifies the checksum of every chunk and that it decodes.
   Status Verify();
@@ -58,16 +65,39 @@ class SegmentReader {
     uint32_t row_group;
     uint32_t count;
   };
+  // A decoded chunk. Address and string columns stay compact until rows are
+  // handed out (late materialization): addresses as 32 bits (IPv4, or an
+  // index into the IPv6 ones), strings as codes into their dictionary; a
+  // 24-byte IpAddress or a string view is made only for the rows a block
+  // returns (Materialize() makes them all, for messages).
+  enum class Form : uint8_t { kPlain, kAddress, kDict };
   struct Decoded {
-    std::shared_ptr<const std::string> payload;  // owns the string views
-    FieldColumn column;                          // raw messages go in `strings`
+    std::shared_ptr<const void> payload;  // owns the string views
+    FieldColumn column;                   // raw messages go in `strings`
+    Form form = Form::kPlain;
+    std::vector<uint32_t> small;         // kAddress: bits or v6 index; kDict: codes (0 if missing)
+    std::vector<uint8_t> v6;             // kAddress: 1 where `small` indexes `v6s` (or empty)
+    std::vector<IpAddress> v6s;          // kAddress
+    std::vector<std::string_view> dict;  // kDict
+    // The reply-flag column (format::kColMirror), once a mirrored column
+    // needed it: per row, the index of its value among the stored rows (own
+    // or, for a reply, the counterpart's) and whether it is a reply.
+    std::vector<uint32_t> mirror_pos;
+    std::vector<uint8_t> mirror_reply;
+    IpAddress AddressAt(size_t r) const {
+      return v6.empty() || !v6[r] ? IpAddress::V4(small[r]) : v6s[small[r]];
+    }
   };
+  static void Materialize(Decoded* d);
 
   SegmentReader() = default;
-  Status LoadColumn(size_t row_group, size_t column, const Decoded** out);
+  Status LoadColumn(size_t row_group, size_t column, Decoded** out);
   Status DecodeChunk(size_t row_group, size_t column, Decoded* out);
   // The chunk's n stored values, before any reference is undone.
   Status DecodeStored(size_t row_group, size_t column, size_t n, Decoded* out);
+  // DecodeStored through a per-row-group cache: a mirrored column and its
+  // counterpart both need both stored chunks.
+  Status LoadStored(size_t row_group, size_t column, size_t n, Decoded** out);
   Status DecodeMirrored(size_t row_group, size_t column, size_t n, Decoded* out);
   Status Corrupt(std::string_view what, size_t row_group, size_t column) const;
 
@@ -79,7 +109,8 @@ class SegmentReader {
   std::vector<Block> blocks_;
   std::vector<uint64_t> row_group_start_;
   size_t cached_row_group_ = SIZE_MAX;
-  std::map<size_t, Decoded> cache_;  // by column index, for cached_row_group_
+  std::map<size_t, Decoded> cache_;         // by column index, for cached_row_group_
+  std::map<size_t, Decoded> stored_cache_;  // stored rows of mirrored columns, likewise
 };
 
 }  // namespace flowlens::storage

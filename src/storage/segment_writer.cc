@@ -148,6 +148,7 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
   const size_t n = in.timestamps.size();
   RowGroupMeta rg;
   rg.rows = static_cast<uint32_t>(n);
+  rg.message_bytes = in.message_bytes;
   ColumnStats ts_stats = IntStats(in.timestamps, nullptr);
   ColumnStats in_stats = IntStats(in.ingestion_times, nullptr);
   if (footer_.rows == 0) {
@@ -289,7 +290,9 @@ Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
     std::span<const SegmentRow> rows(in->rows.data() + first, n);
     ts.resize(n), ingest.resize(n), stream.resize(n), raw.assign(n, 1), messages.resize(n);
     if (cols) cols->Clear();
+    uint64_t message_bytes = 0;
     for (size_t i = 0; i < n; ++i) {
+      message_bytes += rows[i].message.size();
       ts[i] = rows[i].timestamp_ms;
       ingest[i] = rows[i].ingestion_time_ms;
       stream[i] = rows[i].stream;
@@ -300,7 +303,7 @@ Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
       }
       messages[i] = raw[i] ? rows[i].message : std::string_view();
     }
-    RowGroupColumns rg{ts, ingest, stream, raw, messages, {}};
+    RowGroupColumns rg{ts, ingest, stream, raw, messages, {}, message_bytes};
     if (cols) rg.fields = cols->columns();
     RETURN_IF_ERROR(encoder.AddRowGroup(rg));
   }

@@ -49,6 +49,9 @@ struct RowGroupColumns {
   // One per layout position, each of the row group's size (empty when the
   // segment has no layout).
   std::span<const FieldColumn> fields;
+  // Sum of the byte lengths of the rows' messages (as ingested, without line
+  // ends), for the footer (RowGroupMeta::message_bytes).
+  uint64_t message_bytes = 0;
 };
 
 class SegmentEncoder {

@@ -112,6 +112,7 @@ Status UnflushedReader::Read(const ColumnRequest& req, uint64_t first_row, size_
       if (req.ingestion_time) out->ingestion_times.push_back(chunk.events[i].ingestion_time_ms);
       if (req.log_stream) out->streams.push_back(chunk.stream);
       messages.push_back(chunk.message(i));
+      out->message_bytes += chunk.events[i].length;
     }
     ++c;
   }

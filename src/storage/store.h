@@ -71,7 +71,7 @@ struct StoreOptions {
   uint64_t flush_bytes = 64u << 20;
   int64_t partition_ms = 3'600'000;      // a segment holds events of one such window
   uint64_t max_segment_rows = 1u << 20;  // and at most this many rows
-  int zstd_level = 3;  // 3: ~3x less CPU than 9 for ~3% more bytes (segment.md)
+  int zstd_level = 3;                    // 3: ~3x less CPU than 9 for ~3% more bytes (segment.md)
   bool create_if_missing = true;
   std::function<int64_t()> clock;  // Unix ms; null: the system clock
 };
