@@ -1,14 +1,14 @@
 #include "server/api_error.h"
 
-#include "query/json.h"
+#include "server/json_writer.h"
 
 namespace flowlens::server {
 
 std::string ErrorBody(const ApiError& e) {
   std::string out = "{\"__type\": ";
-  query::AppendJsonQuoted(e.type, &out);
+  AppendJsonText(e.type, &out);
   out += ", \"message\": ";
-  query::AppendJsonQuoted(e.message, &out);
+  AppendJsonText(e.message, &out);
   if (!e.extra.empty()) {
     out += ", ";
     out += e.extra;

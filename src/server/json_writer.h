@@ -9,6 +9,10 @@
 //   w.EndObject();
 //   std::string body = w.Take();
 //
+// Text that is not valid UTF-8 (a header echoed in an error message, say)
+// is written with each invalid byte replaced by U+FFFD, so that every body
+// is valid JSON for the clients' UTF-8 decoders.
+//
 // Thread safety: one writer per response.
 #pragma once
 
@@ -21,6 +25,9 @@
 
 namespace flowlens::server {
 
+// Appends `text` as a JSON string literal; invalid UTF-8 becomes U+FFFD.
+void AppendJsonText(std::string_view text, std::string* out);
+
 class JsonWriter {
  public:
   void BeginObject() { Open('{'); }
@@ -29,13 +36,13 @@ class JsonWriter {
   void EndArray() { Close(']'); }
   void Key(std::string_view k) {
     Separator();
-    query::AppendJsonQuoted(k, &out_);
+    AppendJsonText(k, &out_);
     out_ += ": ";
     after_key_ = true;
   }
   void String(std::string_view v) {
     Separator();
-    query::AppendJsonQuoted(v, &out_);
+    AppendJsonText(v, &out_);
   }
   void Int(int64_t v) {
     Separator();

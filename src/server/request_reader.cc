@@ -27,10 +27,12 @@ const char* PatternText(NamePattern p) {
   return "";
 }
 
-// Shortens a value for an error message.
+// Shortens a value for an error message (at a character boundary).
 std::string Shown(std::string_view v) {
-  if (v.size() > 100) return std::string(v.substr(0, 100)) + "...";
-  return std::string(v);
+  if (v.size() <= 100) return std::string(v);
+  size_t cut = 100;
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xc0) == 0x80) --cut;
+  return std::string(v.substr(0, cut)) + "...";
 }
 
 std::string TypeText(const query::JsonNode* n) {

@@ -203,10 +203,13 @@ std::optional<int64_t> ParseAmzDate(std::string_view t) {
   tm.tm_min = num(11, 2);
   tm.tm_sec = num(13, 2);
   if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+      tm.tm_min > 59 || tm.tm_sec > 59) {
     return std::nullopt;
   }
-  return static_cast<int64_t>(timegm(&tm));
+  const int64_t seconds = static_cast<int64_t>(timegm(&tm));
+  // timegm normalizes (November 31st is December 1st): only real dates pass.
+  if (FormatAmzDate(seconds) != t) return std::nullopt;
+  return seconds;
 }
 
 std::string FormatAmzDate(int64_t unix_seconds) {

@@ -219,5 +219,18 @@ TEST(SigV4, AmzDateRoundTrip) {
   EXPECT_FALSE(ParseAmzDate("20261328T071738Z").has_value());
 }
 
+// Found while writing the date property of tests/fuzz/sigv4_fuzz.cc: timegm()
+// normalized impossible dates, so "November 31st" was accepted (as December
+// 1st) and printed back otherwise.
+TEST(SigV4, AmzDateRejectsImpossibleDates) {
+  EXPECT_FALSE(ParseAmzDate("20261131T000000Z").has_value());
+  EXPECT_FALSE(ParseAmzDate("20260229T000000Z").has_value());  // 2026 is not a leap year
+  EXPECT_FALSE(ParseAmzDate("20261128T071760Z").has_value());  // no leap seconds either
+  EXPECT_FALSE(ParseAmzDate("00001128T071738Z").has_value());  // before year 1000
+  ASSERT_TRUE(ParseAmzDate("20240229T235959Z").has_value());
+  EXPECT_EQ(FormatAmzDate(*ParseAmzDate("20240229T235959Z")), "20240229T235959Z");
+  EXPECT_EQ(*ParseAmzDate("19700101T000000Z"), 0);
+}
+
 }  // namespace
 }  // namespace flowlens::server
