@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -332,18 +333,30 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                           options.limit, &times,         &lookups,        &counters};
 
   // Partial results: between morsels, one worker at a time gathers what all
-  // workers hold so far and renders it (see PartialResults).
+  // workers hold so far and renders it. While it gathers, the other workers
+  // wait at their next morsel boundary (`gathering`): a worker that took its
+  // mutex again right after releasing it would starve the gatherer (mutexes
+  // are not fair), and the query would run on one thread.
   const bool partials = static_cast<bool>(options.on_partial);
   std::mutex gather_mu;  // held by the worker making a partial result
   Gathered gathered;
   std::atomic<int64_t> next_partial_ms{SteadyMs() + options.partial_interval_ms};
+  std::atomic<bool> gathering{false};
+  std::mutex turnstile_mu;
+  std::condition_variable turnstile;
   auto make_partial = [&] {
     const int64_t began = SteadyMs();
+    gathering = true;
     for (WorkerOutput& o : outputs) {
       std::lock_guard<std::mutex> lock(o.mu);
       Gather(&o, &gathered, /*replace_table=*/true, plan, first_blocking, prune, options.limit,
              slots);
     }
+    {
+      std::lock_guard<std::mutex> lock(turnstile_mu);
+      gathering = false;
+    }
+    turnstile.notify_all();
     Result<QueryResult> partial = finisher.Finish(&gathered, /*consume=*/false);
     // A partial result costs at most a fifth of the run (an interval of 0:
     // one after every morsel, whatever the cost).
@@ -370,6 +383,10 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
       }
     }
     while (!failed) {
+      if (gathering) {
+        std::unique_lock<std::mutex> lock(turnstile_mu);
+        turnstile.wait(lock, [&] { return !gathering; });
+      }
       Result<bool> more = false;
       {
         std::lock_guard<std::mutex> lock(out.mu);
