@@ -289,49 +289,6 @@ void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid
   PutPlanes(lo, 8, out);
 }
 
-bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
-                         std::vector<uint8_t>* valid) {
-  size_t present = DecodeValidity(d, n, valid);
-  auto families = static_cast<AddressFamilies>(d->Byte());
-  std::string_view bits;
-  if (families == AddressFamilies::kMixed) {
-    bits = d->Bytes((present + 7) / 8);
-  } else if (families != AddressFamilies::kAllV4 && families != AddressFamilies::kAllV6) {
-    return false;
-  }
-  size_t n4 = d->Count(present);
-  std::vector<int64_t> v4;
-  if (d->failed() || !DecodeInts(d, n4, &v4)) return false;
-  size_t n6 = d->Count(present);
-  std::vector<uint64_t> hi, lo;
-  if (d->failed() || n4 + n6 != present || !GetPlanes(d, n6, 8, &hi) || !GetPlanes(d, n6, 8, &lo)) {
-    return false;
-  }
-  values->resize(present);
-  IpAddress* out = values->data();
-  if (families == AddressFamilies::kAllV4) {
-    if (n4 != present) return false;
-    for (size_t i = 0; i < present; ++i) out[i] = IpAddress::V4(static_cast<uint32_t>(v4[i]));
-  } else if (families == AddressFamilies::kAllV6) {
-    if (n6 != present) return false;
-    for (size_t i = 0; i < present; ++i) out[i] = IpAddress::V6(hi[i], lo[i]);
-  } else {
-    size_t i4 = 0, i6 = 0;
-    for (size_t i = 0; i < present; ++i) {
-      if ((static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1) {
-        if (i6 >= n6) return false;
-        out[i] = IpAddress::V6(hi[i6], lo[i6]);
-        ++i6;
-      } else {
-        if (i4 >= n4) return false;
-        out[i] = IpAddress::V4(static_cast<uint32_t>(v4[i4++]));
-      }
-    }
-  }
-  Scatter(*valid, n, values);
-  return true;
-}
-
 bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
                                 std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
                                 std::vector<uint8_t>* valid) {

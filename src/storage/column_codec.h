@@ -44,8 +44,6 @@ void EncodeRawColumn(std::span<const std::string_view> values, const uint8_t* va
 // Values for rows that are not present are left as 0 / {} / empty.
 bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
                      std::vector<uint8_t>* valid);
-bool DecodeAddressColumn(Decoder* d, size_t n, std::vector<IpAddress>* values,
-                         std::vector<uint8_t>* valid);
 bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                         std::vector<uint8_t>* valid);
 // Compact forms for readers that materialize values late (segment_reader.h).
