@@ -27,9 +27,18 @@ bool MatchGlob(std::string_view text, const std::vector<std::string>& lits,
       out->push_back(text.substr(pos));
       return true;
     }
-    // One-character separators (the usual "* * *") search with memchr.
-    size_t f = next.size() == 1 ? text.find(next[0], pos) : text.find(next, pos);
-    if (f == std::string_view::npos) return false;
+    size_t f;
+    if (next.size() == 1) {
+      // One-character separators (the usual "* * *" over a record): the
+      // captures are short, so a plain loop beats a memchr call per star.
+      const char c = next[0];
+      f = pos;
+      while (f < text.size() && text[f] != c) ++f;
+      if (f == text.size()) return false;
+    } else {
+      f = text.find(next, pos);
+      if (f == std::string_view::npos) return false;
+    }
     out->push_back(text.substr(pos, f - pos));
     pos = f + next.size();
   }
