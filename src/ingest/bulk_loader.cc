@@ -1,6 +1,7 @@
 #include "ingest/bulk_loader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/gunzip.h"
 #include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
@@ -30,6 +32,8 @@ constexpr size_t kBlockBytes = 4u << 20;
 // Rows a worker holds in builders before it writes its largest one out
 // (about 230 bytes each): bounds the loader's memory whatever the file size.
 constexpr size_t kMaxBufferedRows = 600'000;
+// Written builders a worker keeps for reuse.
+constexpr size_t kSpareBuilders = 1;
 // Blocks at least this long (one giant line) are cut without LineSplitter,
 // whose offsets are 32-bit.
 constexpr size_t kMaxSplitBytes = size_t{1} << 31;
@@ -51,6 +55,32 @@ void MergeStream(std::map<std::string, storage::StreamLoad>* into, const storage
   s->second.last_event_ms = std::max(s->second.last_event_ms, sl.last_event_ms);
 }
 
+Status ReadWholeFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Status::IoError(path + ": cannot read: " + std::strerror(e));
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out->size()) {
+    ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      ::close(fd);
+      return Status::IoError(
+          path + ": cannot read: " + (n == 0 ? std::string("the file shrank") : std::strerror(e)));
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 }  // namespace
 
 ObjectReader::~ObjectReader() {
@@ -59,6 +89,21 @@ ObjectReader::~ObjectReader() {
 
 Status ObjectReader::Open(const std::string& path) {
   path_ = path;
+  struct stat st;
+  if (path != "-" && path.ends_with(".gz") && ::stat(path.c_str(), &st) == 0 &&
+      S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= kWholeGzipBytes) {
+    std::string packed;
+    RETURN_IF_ERROR(ReadWholeFile(path, &packed));
+    if (packed.size() >= 2 && static_cast<unsigned char>(packed[0]) == 0x1f &&
+        static_cast<unsigned char>(packed[1]) == 0x8b) {
+      RETURN_IF_ERROR(GunzipBytes(packed, path, &whole_));
+    } else {
+      whole_ = std::move(packed);  // not gzip after all: read as it is, as zlib does
+    }
+    is_whole_ = true;
+    bytes_ = whole_.size();
+    return Status::Ok();
+  }
   gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
   if (!f) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
   gzbuffer(f, 1 << 20);
@@ -67,6 +112,22 @@ Status ObjectReader::Open(const std::string& path) {
 }
 
 Result<bool> ObjectReader::Next(std::string* block) {
+  if (is_whole_) {
+    // Blocks of whole lines out of the decompressed object.
+    if (whole_pos_ >= whole_.size()) {
+      block->clear();
+      return false;
+    }
+    size_t end = std::min(whole_.size(), whole_pos_ + kBlockBytes);
+    if (end < whole_.size()) {
+      size_t nl = whole_.rfind('\n', end - 1);
+      if (nl == std::string::npos || nl < whole_pos_) nl = whole_.find('\n', end);  // a giant line
+      end = nl == std::string::npos ? whole_.size() : nl + 1;
+    }
+    block->assign(whole_, whole_pos_, end - whole_pos_);
+    whole_pos_ = end;
+    return true;
+  }
   // Copies the partial line (rather than swapping buffers) so that a block
   // handed back for reuse keeps its capacity.
   block->assign(carry_);
@@ -305,6 +366,10 @@ class Worker {
     int64_t part = FloorDiv(ts, partition_ms_);
     if (part != last_part_ || last_builder_ == nullptr) {
       auto& b = builders_[part];
+      if (!b && !spare_.empty()) {
+        b = std::move(spare_.back());
+        spare_.pop_back();
+      }
       if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_);
       last_part_ = part;
       last_builder_ = b.get();
@@ -331,6 +396,11 @@ class Worker {
     for (const storage::StreamLoad& sl : b->streams()) MergeStream(&streams, sl);
     ASSIGN_OR_RETURN(auto seg, store_.WriteBulkSegment(options_.group, b.get()));
     segments.push_back(std::move(seg));
+    // Kept for the next partition: its vectors are already paged in.
+    if (spare_.size() < kSpareBuilders) {
+      b->Reset();
+      spare_.push_back(std::move(b));
+    }
     return Status::Ok();
   }
 
@@ -348,6 +418,7 @@ class Worker {
   const int64_t partition_ms_;
   const uint64_t max_rows_;
   Builders builders_;
+  std::vector<std::unique_ptr<storage::SegmentBuilder>> spare_;  // written, Reset()
   storage::SegmentBuilder* last_builder_ = nullptr;
   int64_t last_part_ = 0;
   size_t buffered_ = 0;
