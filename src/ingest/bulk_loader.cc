@@ -32,8 +32,6 @@ constexpr size_t kBlockBytes = 4u << 20;
 // Rows a worker holds in builders before it writes its largest one out
 // (about 230 bytes each): bounds the loader's memory whatever the file size.
 constexpr size_t kMaxBufferedRows = 600'000;
-// Written builders a worker keeps for reuse.
-constexpr size_t kSpareBuilders = 1;
 // Blocks at least this long (one giant line) are cut without LineSplitter,
 // whose offsets are 32-bit.
 constexpr size_t kMaxSplitBytes = size_t{1} << 31;
@@ -366,10 +364,6 @@ class Worker {
     int64_t part = FloorDiv(ts, partition_ms_);
     if (part != last_part_ || last_builder_ == nullptr) {
       auto& b = builders_[part];
-      if (!b && !spare_.empty()) {
-        b = std::move(spare_.back());
-        spare_.pop_back();
-      }
       if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_);
       last_part_ = part;
       last_builder_ = b.get();
@@ -396,11 +390,6 @@ class Worker {
     for (const storage::StreamLoad& sl : b->streams()) MergeStream(&streams, sl);
     ASSIGN_OR_RETURN(auto seg, store_.WriteBulkSegment(options_.group, b.get()));
     segments.push_back(std::move(seg));
-    // Kept for the next partition: its vectors are already paged in.
-    if (spare_.size() < kSpareBuilders) {
-      b->Reset();
-      spare_.push_back(std::move(b));
-    }
     return Status::Ok();
   }
 
@@ -418,7 +407,6 @@ class Worker {
   const int64_t partition_ms_;
   const uint64_t max_rows_;
   Builders builders_;
-  std::vector<std::unique_ptr<storage::SegmentBuilder>> spare_;  // written, Reset()
   storage::SegmentBuilder* last_builder_ = nullptr;
   int64_t last_part_ = 0;
   size_t buffered_ = 0;
