@@ -1,13 +1,15 @@
 // The bulk loader's kernels (ingest/bulk_loader.h) on generated default-format
 // records: the line parse with its round-trip decision, the segment builder's
 // Add (typed columns, interning) and Write (row order, row groups, encoding),
-// and a whole `flowlens ingest` of a file into an empty store on 1 and 2
-// worker threads. The CPU a record costs end to end is IngestFile's CPU time
-// per item (several threads: take real time with the process's CPU from
+// (fresh, and reused after Reset as the loader does), and a whole `flowlens
+// ingest` into an empty store on 1 and 2 threads: of one plain file, and of
+// the same records as 16 .gz objects (loaded side by side). The CPU a record costs end to end is
+// IngestFile's CPU time per item (several threads: take real time with the process's CPU from
 // /usr/bin/time, as bench/run does, for the whole-process figure).
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -133,6 +135,18 @@ void BM_BuilderAdd(benchmark::State& state) {
 }
 BENCHMARK(BM_BuilderAdd)->Unit(benchmark::kMillisecond);
 
+// Add into a builder that was Reset after its last segment: no growth, no page faults.
+void BM_BuilderAddReused(benchmark::State& state) {
+  const Data& d = TheData();
+  storage::SegmentBuilder b(Layout::Default());
+  for (auto _ : state) {
+    b.Reset();
+    benchmark::DoNotOptimize(d.Fill(&b)->rows());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+}
+BENCHMARK(BM_BuilderAddReused)->Unit(benchmark::kMillisecond);
+
 // Write of a filled builder (sort, gather, encode, zstd level 3), to a file.
 void BM_BuilderWrite(benchmark::State& state) {
   const Data& d = TheData();
@@ -151,9 +165,8 @@ void BM_BuilderWrite(benchmark::State& state) {
 }
 BENCHMARK(BM_BuilderWrite)->Unit(benchmark::kMillisecond);
 
-// A whole ingest of the file into an empty store; arg: worker threads.
-void BM_IngestFile(benchmark::State& state) {
-  const Data& d = TheData();
+// A whole ingest of `paths` into an empty store; arg: threads.
+void IngestInto(benchmark::State& state, const Data& d, const std::vector<std::string>& paths) {
   for (auto _ : state) {
     state.PauseTiming();
     const std::string store_dir = d.dir + "/store";
@@ -164,13 +177,44 @@ void BM_IngestFile(benchmark::State& state) {
     opts.group = "/vpc/flows";
     opts.threads = static_cast<int>(state.range(0));
     state.ResumeTiming();
-    auto report = ingest::IngestPaths(**store, {d.dir + "/flows.log"}, opts);
+    auto report = ingest::IngestPaths(**store, paths, opts);
     if (!report.ok() || report->records_stored != d.records.size()) std::abort();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(d.text.size()));
 }
+
+void BM_IngestFile(benchmark::State& state) {
+  const Data& d = TheData();
+  IngestInto(state, d, {d.dir + "/flows.log"});
+}
 BENCHMARK(BM_IngestFile)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same records as 16 gzip objects with header lines, as S3 delivers them.
+void BM_IngestGzObjects(benchmark::State& state) {
+  const Data& d = TheData();
+  static const std::vector<std::string> paths = [&d] {
+    constexpr size_t kObjects = 16;
+    std::vector<std::string> out;
+    const size_t per = (d.lines.size() + kObjects - 1) / kObjects;
+    for (size_t o = 0; o * per < d.lines.size(); ++o) {
+      std::string path = d.dir + "/objs/o" + std::to_string(100 + o) + ".log.gz";
+      fs::create_directories(d.dir + "/objs");
+      gzFile f = gzopen(path.c_str(), "wb6");
+      std::string text = Layout::Default().ToHeaderLine() + "\n";
+      for (size_t i = o * per; i < std::min(d.lines.size(), (o + 1) * per); ++i) {
+        text.append(d.lines[i]);
+        text += '\n';
+      }
+      if (!f || gzwrite(f, text.data(), static_cast<unsigned>(text.size())) <= 0) std::abort();
+      gzclose(f);
+      out.push_back(path);
+    }
+    return out;
+  }();
+  IngestInto(state, d, paths);
+}
+BENCHMARK(BM_IngestGzObjects)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace flowlens

@@ -1,6 +1,7 @@
 #include "ingest/bulk_loader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/gunzip.h"
 #include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
@@ -51,6 +53,32 @@ void MergeStream(std::map<std::string, storage::StreamLoad>* into, const storage
   s->second.last_event_ms = std::max(s->second.last_event_ms, sl.last_event_ms);
 }
 
+Status ReadWholeFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    return Status::IoError(path + ": cannot read: " + std::strerror(e));
+  }
+  out->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out->size()) {
+    ssize_t n = ::read(fd, out->data() + got, out->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = errno;
+      ::close(fd);
+      return Status::IoError(
+          path + ": cannot read: " + (n == 0 ? std::string("the file shrank") : std::strerror(e)));
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 }  // namespace
 
 ObjectReader::~ObjectReader() {
@@ -59,6 +87,21 @@ ObjectReader::~ObjectReader() {
 
 Status ObjectReader::Open(const std::string& path) {
   path_ = path;
+  struct stat st;
+  if (path != "-" && path.ends_with(".gz") && ::stat(path.c_str(), &st) == 0 &&
+      S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= kWholeGzipBytes) {
+    std::string packed;
+    RETURN_IF_ERROR(ReadWholeFile(path, &packed));
+    if (packed.size() >= 2 && static_cast<unsigned char>(packed[0]) == 0x1f &&
+        static_cast<unsigned char>(packed[1]) == 0x8b) {
+      RETURN_IF_ERROR(GunzipBytes(packed, path, &whole_));
+    } else {
+      whole_ = std::move(packed);  // not gzip after all: read as it is, as zlib does
+    }
+    is_whole_ = true;
+    bytes_ = whole_.size();
+    return Status::Ok();
+  }
   gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
   if (!f) return Status::IoError(path + ": cannot open: " + std::strerror(errno));
   gzbuffer(f, 1 << 20);
@@ -67,6 +110,22 @@ Status ObjectReader::Open(const std::string& path) {
 }
 
 Result<bool> ObjectReader::Next(std::string* block) {
+  if (is_whole_) {
+    // Blocks of whole lines out of the decompressed object.
+    if (whole_pos_ >= whole_.size()) {
+      block->clear();
+      return false;
+    }
+    size_t end = std::min(whole_.size(), whole_pos_ + kBlockBytes);
+    if (end < whole_.size()) {
+      size_t nl = whole_.rfind('\n', end - 1);
+      if (nl == std::string::npos || nl < whole_pos_) nl = whole_.find('\n', end);  // a giant line
+      end = nl == std::string::npos ? whole_.size() : nl + 1;
+    }
+    block->assign(whole_, whole_pos_, end - whole_pos_);
+    whole_pos_ = end;
+    return true;
+  }
   // Copies the partial line (rather than swapping buffers) so that a block
   // handed back for reuse keeps its capacity.
   block->assign(carry_);

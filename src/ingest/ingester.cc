@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "flowlog/record.h"
@@ -176,8 +178,10 @@ namespace {
 
 // Stores one whole object with the bulk loader: its header line (if any)
 // gives the layout. `key` null: no ingested mark (standard input).
+// `group_mu` (may be null) serializes the group's creation between objects
+// loaded side by side.
 Status LoadFile(storage::Store& store, const IngestOptions& options, const std::string& path,
-                const storage::ObjectKey* key, IngestReport* report) {
+                const storage::ObjectKey* key, std::mutex* group_mu, IngestReport* report) {
   ObjectReader reader;
   RETURN_IF_ERROR(reader.Open(path));
   std::string first;
@@ -186,7 +190,11 @@ Status LoadFile(storage::Store& store, const IngestOptions& options, const std::
   std::string_view text = first;
   size_t line_no = 1;
   ASSIGN_OR_RETURN(Layout layout, TakeLayout(&text, &line_no, options));
-  RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
+  {
+    std::unique_lock<std::mutex> lock;
+    if (group_mu) lock = std::unique_lock(*group_mu);
+    RETURN_IF_ERROR(EnsureGroup(store, options.group, layout, path));
+  }
   std::string rest(text);
   first.clear();
   RETURN_IF_ERROR(LoadObject(store, options, layout, &reader, std::move(rest),
@@ -202,35 +210,101 @@ Result<storage::ObjectKey> KeyOf(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// Merges the report of one object into the whole ingest's (in file order).
+void MergeReport(const IngestReport& one, const IngestOptions& options, IngestReport* into) {
+  into->files += one.files;
+  into->files_skipped += one.files_skipped;
+  into->records_stored += one.records_stored;
+  into->bytes_read += one.bytes_read;
+  into->lines_rejected += one.lines_rejected;
+  for (const std::string& e : one.first_errors) {
+    if (into->first_errors.size() < options.errors_to_keep) into->first_errors.push_back(e);
+  }
+  into->skipped.insert(into->skipped.end(), one.skipped.begin(), one.skipped.end());
+  into->plain_offsets.insert(one.plain_offsets.begin(), one.plain_offsets.end());
+}
+
+}  // namespace
+
 Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::string>& paths,
                                  const IngestOptions& options) {
   ASSIGN_OR_RETURN(std::vector<std::string> files, ExpandPaths(paths));
-  IngestReport report;
   uint64_t total_bytes = 0;
   for (const std::string& f : files) {
     struct stat st;
     if (f != "-" && ::stat(f.c_str(), &st) == 0) total_bytes += static_cast<uint64_t>(st.st_size);
   }
+  // Several objects (S3 delivers many of a few MB each) load side by side,
+  // one lane per core, each with one parsing thread beside its reader: one
+  // object's gzip stream can only be decompressed by one thread, and a small
+  // object gives a pool of parsers too little to share. A lone file gets all
+  // the parsing threads.
+  const size_t cores = options.threads > 0
+                           ? static_cast<size_t>(options.threads)
+                           : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t lanes = std::min(cores, files.size());
+  IngestOptions lane_options = options;
+  if (lanes > 1) lane_options.threads = static_cast<int>(std::max<size_t>(1, cores / lanes));
+
+  std::vector<IngestReport> reports(files.size());
+  std::vector<Status> failures(files.size());
+  std::mutex mu;  // guards what follows, the group's creation and the progress callback
+  size_t next = 0;
+  bool stop = false;
   uint64_t compressed_done = 0;
-  for (const std::string& path : files) {
+  std::set<storage::ObjectKey> claimed;  // keys loaded in this run: a repeated path loads once
+  auto load_one = [&](size_t i) -> Status {
+    const std::string& path = files[i];
+    IngestReport& report = reports[i];
     ++report.files;
-    if (path == "-") {
-      RETURN_IF_ERROR(LoadFile(store, options, path, nullptr, &report));
-      continue;
-    }
+    if (path == "-") return LoadFile(store, lane_options, path, nullptr, &mu, &report);
     ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
     struct stat st;
     uint64_t size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     if (!path.ends_with(".gz")) report.plain_offsets[path] = size;
-    if (store.IsIngested(key)) {
+    bool seen;
+    {
+      std::lock_guard lock(mu);
+      seen = !claimed.insert(key).second;
+    }
+    if (seen || store.IsIngested(key)) {
       ++report.files_skipped;
       report.skipped.push_back(path);
-      continue;
+      return Status::Ok();
     }
-    RETURN_IF_ERROR(LoadFile(store, options, path, &key, &report));
+    RETURN_IF_ERROR(LoadFile(store, lane_options, path, &key, &mu, &report));
+    std::lock_guard lock(mu);
     compressed_done += size;
     if (options.progress) options.progress(compressed_done, total_bytes);
-  }
+    return Status::Ok();
+  };
+  auto lane = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard lock(mu);
+        if (stop || next == files.size()) return;
+        i = next++;
+      }
+      Status s = load_one(i);
+      if (!s.ok()) {
+        std::lock_guard lock(mu);
+        failures[i] = std::move(s);
+        stop = true;  // no new objects; those under way finish (each commits or not, whole)
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < lanes; ++t) pool.emplace_back(lane);
+  lane();
+  for (std::thread& t : pool) t.join();
+  // The first failure in file order, as a one-by-one ingest would have stopped at.
+  for (const Status& s : failures) RETURN_IF_ERROR(s);
+
+  IngestReport report;
+  for (const IngestReport& r : reports) MergeReport(r, options, &report);
   RETURN_IF_ERROR(store.Flush());
   // Retention runs whenever an ingest ends: events past their group's
   // retention go by whole segments.
@@ -276,7 +350,7 @@ Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
         // Compressed objects arrive whole: ingest each new one once.
         ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
         if (store.IsIngested(key)) continue;
-        RETURN_IF_ERROR(LoadFile(store, options, path, &key, &report));
+        RETURN_IF_ERROR(LoadFile(store, options, path, &key, nullptr, &report));
         any = true;
         continue;
       }

@@ -36,6 +36,23 @@ SegmentBuilder::SegmentBuilder(const Layout& layout) : layout_(layout) {
   last_interned_.resize(layout.size());
 }
 
+void SegmentBuilder::Reset() {
+  arena_ = Arena();
+  for (FieldColumn& c : columns_) c.Clear();
+  for (auto& set : interned_) set.clear();
+  std::fill(last_interned_.begin(), last_interned_.end(), std::string_view());
+  timestamps_.clear();
+  ingestion_times_.clear();
+  streams_index_.clear();
+  raw_.clear();
+  lengths_.clear();
+  messages_.clear();
+  streams_.clear();
+  stream_ids_.clear();
+  last_stream_ = {};
+  last_stream_id_ = 0;
+}
+
 std::string_view SegmentBuilder::Intern(size_t column, std::string_view s) {
   // Runs of the same value (one stream's rows come together) skip the hash.
   if (s == last_interned_[column]) return last_interned_[column];
@@ -64,6 +81,7 @@ void SegmentBuilder::Add(const FlowRecord& record, std::string_view line, bool e
   s.first_event_ms = std::min(s.first_event_ms, timestamp_ms);
   s.last_event_ms = std::max(s.last_event_ms, timestamp_ms);
 
+  const size_t row = timestamps_.size();
   timestamps_.push_back(timestamp_ms);
   ingestion_times_.push_back(ingestion_ms);
   streams_index_.push_back(last_stream_id_);
@@ -73,7 +91,10 @@ void SegmentBuilder::Add(const FlowRecord& record, std::string_view line, bool e
   for (size_t i = 0; i < columns_.size(); ++i) {
     FieldColumn& c = columns_[i];
     bool present = record.present(i);
-    c.valid.push_back(present ? 1 : 0);
+    if (!present || !c.valid.empty()) {
+      if (c.valid.empty()) c.valid.assign(row, 1);  // the first missing value
+      c.valid.push_back(present ? 1 : 0);
+    }
     switch (c.kind) {
       case ValueKind::kInt:
       case ValueKind::kTime:
@@ -106,7 +127,8 @@ Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment
   // stream in one pass; a stream's rows mostly come in time order already, so
   // a run is sorted only when it is not (a comparison sort of all rows was 5%
   // of an ingest profile).
-  std::vector<uint32_t> order(rows());
+  std::vector<uint32_t>& order = order_;
+  order.resize(rows());
   std::vector<uint32_t> next(streams_.size() + 1, 0);
   for (int64_t s : streams_index_) ++next[static_cast<size_t>(s) + 1];
   std::partial_sum(next.begin(), next.end(), next.begin());
@@ -120,10 +142,11 @@ Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment
   std::vector<std::string> names;
   for (const StreamLoad& s : streams_) names.push_back(s.name);
   SegmentEncoder encoder(file, segment_id, group_id, &layout_, std::move(names), zstd_level);
-  std::vector<int64_t> ts, ingest, stream;
-  std::vector<uint8_t> raw;
-  std::vector<std::string_view> messages;
-  std::vector<FieldColumn> cols(columns_.size());
+  std::vector<int64_t>&ts = rg_ts_, &ingest = rg_ingest_, &stream = rg_stream_;
+  std::vector<uint8_t>& raw = rg_raw_;
+  std::vector<std::string_view>& messages = rg_messages_;
+  std::vector<FieldColumn>& cols = rg_cols_;
+  cols.resize(columns_.size());
   for (size_t first = 0; first < order.size(); first += format::kRowGroupRows) {
     size_t n = std::min<size_t>(format::kRowGroupRows, order.size() - first);
     std::span<const uint32_t> rows(order.data() + first, n);
@@ -137,7 +160,11 @@ Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment
       FieldColumn& to = cols[c];
       to.field_id = from.field_id;
       to.kind = from.kind;
-      Gather(from.valid, rows, &to.valid);
+      if (from.valid.empty()) {
+        to.valid.clear();  // all present
+      } else {
+        Gather(from.valid, rows, &to.valid);
+      }
       if (!from.ints.empty()) Gather(from.ints, rows, &to.ints);
       if (!from.addrs.empty()) Gather(from.addrs, rows, &to.addrs);
       if (!from.strings.empty()) Gather(from.strings, rows, &to.strings);
