@@ -1,6 +1,5 @@
 // ChunkReader and LoadChunk (scan.h): files into chunks of whole lines.
 #include <fcntl.h>
-#include <libdeflate.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/gunzip.h"
 #include "flowlog/line_splitter.h"
 #include "query/scan.h"
 
@@ -266,46 +266,8 @@ Status LoadChunk(Chunk* chunk) {
     }
     ::close(fd);
   }
-  // Concatenated gzip members are one stream, as zlib reads them. Each
-  // member's trailer gives its size (mod 4 GB): a first guess for the buffer.
   auto text = std::make_shared<std::string>();
-  size_t hint = 0;
-  if (packed.size() >= 18) {
-    uint32_t isize;
-    std::memcpy(&isize, packed.data() + packed.size() - 4, 4);
-    hint = isize;
-  }
-  text->resize(std::max<size_t>(hint, packed.size() * 4) + 64);
-  libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-  if (!d) return Status::ResourceExhausted(in.display_name + ": out of memory for gzip");
-  size_t in_pos = 0, out_pos = 0;
-  Status status;
-  while (in_pos < packed.size()) {
-    size_t in_used = 0, out_used = 0;
-    libdeflate_result r = libdeflate_gzip_decompress_ex(
-        d, packed.data() + in_pos, packed.size() - in_pos, text->data() + out_pos,
-        text->size() - out_pos, &in_used, &out_used);
-    if (r == LIBDEFLATE_INSUFFICIENT_SPACE) {
-      text->resize(text->size() * 2);
-      continue;
-    }
-    if (r != LIBDEFLATE_SUCCESS && in_pos > 0 &&
-        !(static_cast<unsigned char>(packed[in_pos]) == 0x1f &&
-          static_cast<unsigned char>(packed[in_pos + 1 < packed.size() ? in_pos + 1 : in_pos]) ==
-              0x8b)) {
-      break;  // bytes after the last member that are not gzip: ignored, as zlib does
-    }
-    if (r != LIBDEFLATE_SUCCESS) {
-      status = GzipError(
-          in, r == LIBDEFLATE_BAD_DATA ? "invalid compressed data" : "unexpected end of data");
-      break;
-    }
-    in_pos += in_used;
-    out_pos += out_used;
-  }
-  libdeflate_free_decompressor(d);
-  RETURN_IF_ERROR(status);
-  text->resize(out_pos);
+  RETURN_IF_ERROR(GunzipBytes(packed, in.display_name, text.get()));
   chunk->text = *text;
   chunk->owner = std::move(text);
   chunk->first_line = 1;
