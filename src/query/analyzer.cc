@@ -678,10 +678,49 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
       plan_.output = fields_output;
     }
   }
+  MarkLiveParseOutputs(&plan_);
   return std::move(plan_);
 }
 
+void MarkReadSlots(const BoundExpr* e, std::vector<uint8_t>* read) {
+  if (e == nullptr) return;
+  if ((e->kind == BoundKind::kSlot || e->kind == BoundKind::kBin) && e->slot >= 0) {
+    (*read)[static_cast<size_t>(e->slot)] = 1;
+  }
+  for (const BoundExprPtr& c : e->children) MarkReadSlots(c.get(), read);
+}
+
+// Every slot a stage reads (the slots it only writes are left out).
+void MarkStageReads(const Stage& st, std::vector<uint8_t>* read) {
+  MarkReadSlots(st.condition.get(), read);
+  for (const auto& [slot, expr] : st.assignments) MarkReadSlots(expr.get(), read);
+  MarkReadSlots(st.parse_source.get(), read);
+  for (const BoundExprPtr& g : st.group_exprs) MarkReadSlots(g.get(), read);
+  for (const AggSpec& a : st.aggregates) MarkReadSlots(a.arg.get(), read);
+  for (const auto& [slot, expr] : st.finals) MarkReadSlots(expr.get(), read);
+  for (const auto& [expr, desc] : st.sort_keys) MarkReadSlots(expr.get(), read);
+  for (const BoundExprPtr& d : st.dedup_exprs) MarkReadSlots(d.get(), read);
+  MarkReadSlots(st.unnest_source.get(), read);
+  for (const auto& [column, slot] : st.lookup_keys) (*read)[static_cast<size_t>(slot)] = 1;
+  // OUTPUTNEW keeps values the event already has: it reads its outputs.
+  if (st.lookup_output_new) {
+    for (const auto& [column, slot] : st.lookup_outputs) (*read)[static_cast<size_t>(slot)] = 1;
+  }
+}
+
 }  // namespace
+
+void MarkLiveParseOutputs(Plan* plan) {
+  std::vector<uint8_t> read(plan->slot_names.size(), 0);
+  for (const auto& [name, slot] : plan->output) read[static_cast<size_t>(slot)] = 1;
+  for (auto it = plan->stages.rbegin(); it != plan->stages.rend(); ++it) {
+    if (it->kind == CommandKind::kParse) {
+      it->parse_live.clear();
+      for (int slot : it->parse_slots) it->parse_live.push_back(read[static_cast<size_t>(slot)]);
+    }
+    MarkStageReads(*it, &read);
+  }
+}
 
 Result<Plan> Analyze(const Query& query, AnalyzeError* error) {
   return Analyzer(query).Run(error);

@@ -344,9 +344,8 @@ ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
         out.kind = ColumnKind::kTimestamp;
         out.ints.resize(n);
         out.valid = ts.valid;
-        for (size_t i = 0; i < n; ++i) {
-          out.ints[i] = FloorToPeriod(ts.ints[i], e.period_amount, e.period_unit);
-        }
+        const PeriodFloor floor(e.period_amount, e.period_unit);
+        for (size_t i = 0; i < n; ++i) out.ints[i] = floor(ts.ints[i]);
         return ColumnRef(std::move(out));
       }
       break;

@@ -27,8 +27,18 @@ bool MatchGlob(std::string_view text, const std::vector<std::string>& lits,
       out->push_back(text.substr(pos));
       return true;
     }
-    size_t f = text.find(next, pos);
-    if (f == std::string_view::npos) return false;
+    size_t f;
+    if (next.size() == 1) {
+      // One-character separators (the usual "* * *" over a record): the
+      // captures are short, so a plain loop beats a memchr call per star.
+      const char c = next[0];
+      f = pos;
+      while (f < text.size() && text[f] != c) ++f;
+      if (f == text.size()) return false;
+    } else {
+      f = text.find(next, pos);
+      if (f == std::string_view::npos) return false;
+    }
     out->push_back(text.substr(pos, f - pos));
     pos = f + next.size();
   }
@@ -136,12 +146,61 @@ void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descendi
 
 namespace {
 
+// Glob mode: captures are always text, so each output is a string column
+// filled in place (no Value boxing per capture), and an output no later
+// command reads is left null without being built.
+void ApplyGlobParse(const Stage& st, const Column& src, Batch* batch) {
+  const size_t n = batch->size;
+  const size_t outs = st.parse_slots.size();
+  std::vector<size_t> live;  // indexes of the outputs to build
+  for (size_t i = 0; i < outs; ++i) {
+    if (st.parse_live.empty() || st.parse_live[i]) live.push_back(i);
+  }
+  std::vector<Column> cols(outs);
+  for (size_t i : live) {
+    cols[i].kind = ColumnKind::kString;
+    cols[i].strings.resize(n);
+    cols[i].valid.assign(n, 0);
+  }
+  std::vector<std::string_view> parts;
+  size_t matched_rows = 0;
+  for (size_t r = 0; r < n; ++r) {
+    std::string_view text;
+    if (src.kind == ColumnKind::kString) {
+      if (!src.IsValid(r)) continue;
+      text = src.strings[r];
+    } else {
+      Value v = src.Get(r);
+      if (v.is_null()) continue;
+      text = ValueAsText(v, batch->arena.get());
+    }
+    if (!MatchGlob(text, st.glob_literals, &parts)) continue;
+    ++matched_rows;
+    for (size_t i : live) {
+      cols[i].strings[r] = parts[i];
+      cols[i].valid[r] = 1;
+    }
+  }
+  for (size_t i = 0; i < outs; ++i) {
+    Column& c = cols[i];
+    if (matched_rows == 0 || c.kind == ColumnKind::kNull) {
+      c = Column::Null();
+    } else if (matched_rows == n) {
+      c.valid.clear();  // every row present
+    }
+    batch->columns[st.parse_slots[i]] = std::move(c);
+  }
+}
+
 Status ApplyParse(const Stage& st, Batch* batch, EvalState* state) {
   ColumnRef src = Evaluate(*st.parse_source, *batch, *state);
+  if (st.parse_mode == ParseMode::kGlob) {
+    ApplyGlobParse(st, src.get(), batch);
+    return Status::Ok();
+  }
   const size_t n = batch->size;
   const size_t outs = st.parse_slots.size();
   std::vector<ColumnBuilder> builders(outs, ColumnBuilder(n));
-  std::vector<std::string_view> parts;
   std::vector<re2::StringPiece> groups;
   int ngroups = st.parse_regex ? st.parse_regex->NumberOfCapturingGroups() + 1 : 0;
   groups.resize(static_cast<size_t>(ngroups));
@@ -150,22 +209,15 @@ Status ApplyParse(const Stage& st, Batch* batch, EvalState* state) {
     bool matched = false;
     if (!v.is_null()) {
       std::string_view text = ValueAsText(v, batch->arena.get());
-      if (st.parse_mode == ParseMode::kGlob) {
-        matched = MatchGlob(text, st.glob_literals, &parts);
-        if (matched) {
-          for (size_t i = 0; i < outs; ++i) builders[i].Append(Value::String(parts[i]));
-        }
-      } else {
-        matched =
-            st.parse_regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), ngroups);
-        if (matched) {
-          for (size_t i = 0; i < outs; ++i) {
-            const re2::StringPiece& g = groups[static_cast<size_t>(st.regex_group_index[i])];
-            if (g.data() == nullptr) {
-              builders[i].AppendNull();
-            } else {
-              builders[i].Append(Value::String(std::string_view(g.data(), g.size())));
-            }
+      matched =
+          st.parse_regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), ngroups);
+      if (matched) {
+        for (size_t i = 0; i < outs; ++i) {
+          const re2::StringPiece& g = groups[static_cast<size_t>(st.regex_group_index[i])];
+          if (g.data() == nullptr) {
+            builders[i].AppendNull();
+          } else {
+            builders[i].Append(Value::String(std::string_view(g.data(), g.size())));
           }
         }
       }

@@ -96,6 +96,9 @@ struct Stage {
   std::shared_ptr<const RE2> parse_regex;
   std::vector<int> parse_slots;        // output slot of each star / named group
   std::vector<int> regex_group_index;  // RE2 group number of each output (regex mode)
+  // Per output: 1 when a later command or the query's output reads it. An
+  // output no one reads is left null instead of built (MarkLiveParseOutputs).
+  std::vector<uint8_t> parse_live;
   // kStats
   std::vector<BoundExprPtr> group_exprs;  // evaluated on input rows
   std::vector<int> group_slots;           // output slot of each group key
@@ -144,6 +147,10 @@ struct Plan {
   std::vector<std::string> source_name_prefixes;
   bool has_source = false;
 };
+
+// Fills each parse stage's `parse_live`. Conservative: a slot counts as read
+// if any expression of a later stage reads it or the output shows it.
+void MarkLiveParseOutputs(Plan* plan);
 
 class LookupTable;
 

@@ -394,6 +394,29 @@ TEST_F(ScalarFunctionsTest, DateFloorCeil) {
   EXPECT_EQ(FloorToPeriod(kNov20, 1, 42), kNov20);
 }
 
+// bin()'s int64 fast path must agree with FloorToPeriod everywhere: around
+// zero and period edges, negative values, at and beyond the +-2^61 bound where
+// it hands over, for every unit and for amounts that overflow the fast path.
+TEST_F(ScalarFunctionsTest, PeriodFloorAgreesWithFloorToPeriod) {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  const int64_t edge = int64_t{1} << 61;
+  std::vector<int64_t> values = {min,    min + 1,  -edge - 1, -edge,     -edge + 1,  edge - 1,
+                                 edge,   edge + 1, max - 1,   max,       -1,         0,
+                                 1,      299999,   300000,    300001,    -300000,    -300001,
+                                 kNov20, -kNov20,  604799999, 604800000, -259200000, -259200001};
+  for (int u = -1; u <= static_cast<int>(PeriodUnit::kYear) + 1; ++u) {
+    for (int64_t amount : {int64_t{-5}, int64_t{0}, int64_t{1}, int64_t{5}, int64_t{7},
+                           int64_t{1000}, (int64_t{1} << 40), (int64_t{1} << 56) - 1}) {
+      const PeriodFloor floor(amount, u);
+      for (int64_t ms : values) {
+        ASSERT_EQ(floor(ms), FloorToPeriod(ms, amount, u))
+            << "ms=" << ms << " amount=" << amount << " unit=" << u;
+      }
+    }
+  }
+}
+
 TEST_F(ScalarFunctionsTest, DatetimeConversions) {
   Check({{"frommillis", {I(kSpecMs)}, "2022-01-14 21:18:31.000"},
          {"frommillis", {S("0")}, "1970-01-01 00:00:00.000"},

@@ -97,6 +97,15 @@ int64_t FloorToPeriod(int64_t ms, int64_t amount, int unit) {
   return Saturate(MonthStartMs(FloorDiv(MonthIndex(ms), months) * months));
 }
 
+PeriodFloor::PeriodFloor(int64_t amount, int unit) : amount_(amount), unit_(unit) {
+  if (amount <= 0 || !ValidUnit(unit)) return;
+  auto u = static_cast<PeriodUnit>(unit);
+  int64_t fixed = FixedUnitMs(u);
+  if (fixed == 0 || amount > kSafe / fixed) return;
+  period_ = amount * fixed;
+  origin_ = u == PeriodUnit::kWeek ? kWeekOriginMs : 0;
+}
+
 int64_t CeilToPeriod(int64_t ms, int64_t amount, int unit) {
   if (amount <= 0 || !ValidUnit(unit)) return ms;
   int64_t floor = FloorToPeriod(ms, amount, unit);
