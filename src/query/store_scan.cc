@@ -134,9 +134,41 @@ struct FilterStage {
     size_t bind;
   };
   std::vector<Conjunct> conjuncts;
+  struct Test {
+    const FieldCondition* condition;
+    size_t bind;
+  };
+  std::vector<Test> tests;  // tested on the column itself, without the evaluator
   std::vector<Binding> binds;
   storage::ColumnRequest req;
 };
+
+// Clears pass[r] for the rows of `f` (m of them) that fail `c`: a missing
+// value fails. One tight loop per kind of condition on the typed values.
+void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_t m,
+                   uint8_t* pass) {
+  const bool all_valid = f.valid.empty();
+  auto valid = [&](size_t r) { return all_valid || f.valid[r] != 0; };
+  if (c.kind == FieldCondition::Kind::kAddressRange) {
+    if (f.addrs.size() != m) return;  // not an address column: leave it to the evaluator
+    for (size_t r = 0; r < m; ++r) {
+      const IpAddress& a = f.addrs[r];
+      pass[r] &= valid(r) && a.v6 == c.alo.v6 && !(a < c.alo) && !(c.ahi < a);
+    }
+    return;
+  }
+  if (f.ints.size() != m) return;  // not an int column: likewise
+  const int64_t* v = f.ints.data();
+  if (c.kind == FieldCondition::Kind::kIntRange) {
+    for (size_t r = 0; r < m; ++r) pass[r] &= valid(r) && v[r] >= c.lo && v[r] <= c.hi;
+  } else if (c.kind == FieldCondition::Kind::kIntSet) {
+    for (size_t r = 0; r < m; ++r) {
+      bool in = false;
+      for (int64_t x : c.ints) in |= v[r] == x;
+      pass[r] &= valid(r) && in;
+    }
+  }
+}
 
 struct PrefilterScratch {
   std::vector<uint8_t> pass, part, by_codes;
@@ -157,6 +189,10 @@ size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_co
   pass.assign(m, 1);
   if (!block.timestamps.empty()) {
     for (size_t r = 0; r < m; ++r) pass[r] = block.timestamps[r] >= lo && block.timestamps[r] <= hi;
+  }
+  for (const FilterStage::Test& t : st.tests) {
+    const storage::FieldColumn& f = block.fields[static_cast<size_t>(st.binds[t.bind].field_index)];
+    TestCondition(*t.condition, f, m, pass.data());
   }
   s->by_codes.assign(st.conjuncts.size(), 0);
   bool rows_needed = false;
@@ -307,9 +343,11 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
         case FieldCondition::Kind::kIntRange:
         case FieldCondition::Kind::kIntSet:
           prunes_.push_back({c.field_id, false, c.lo, c.hi, {}, {}});
+          tests_.push_back(c);
           break;
         case FieldCondition::Kind::kAddressRange:
           prunes_.push_back({c.field_id, true, 0, 0, c.alo, c.ahi});
+          tests_.push_back(c);
           break;
         case FieldCondition::Kind::kText:  // no text ranges: only "every value missing"
           prunes_.push_back({c.field_id, false, INT64_MIN, INT64_MAX, {}, {}});
@@ -414,11 +452,29 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   const uint64_t segment_bits = m.segment->entry.id << 40;
 
   // The single-field conjuncts of the leading filters that this group's rows
-  // can be tested on, in two stages: conjuncts on string fields first, on
-  // every row, by dictionary code (with the time range); then the others on
-  // the rows still kept only. The columns are read for each stage's rows.
-  FilterStage stages[2];
+  // can be tested on, in three stages: conjuncts on string fields first, on
+  // every row, by dictionary code (with the time range); then the int and
+  // address conditions on the typed values of the rows still kept; then the
+  // other conjuncts through the evaluator. Each stage reads its columns for
+  // the rows still kept only.
+  FilterStage stages[3];
   stages[0].req.codes = true;
+  for (const FieldCondition& c : tests_) {
+    auto b = std::find_if(binds.begin(), binds.end(), [&](const Binding& x) {
+      return x.src == Src::kFlow && req.fields[static_cast<size_t>(x.field_index)] == c.field_id;
+    });
+    if (b == binds.end()) continue;
+    FilterStage& st = stages[1];
+    auto have = std::find_if(st.binds.begin(), st.binds.end(),
+                             [&](const Binding& x) { return x.slot == b->slot; });
+    st.tests.push_back({&c, static_cast<size_t>(have - st.binds.begin())});
+    if (have == st.binds.end()) {
+      Binding pb = *b;
+      pb.field_index = static_cast<int>(st.req.fields.size());
+      st.req.fields.push_back(c.field_id);
+      st.binds.push_back(pb);
+    }
+  }
   for (const BoundExpr* e : prefilters_) {
     int slot = -1;
     ReadsOneSlot(*e, &slot);

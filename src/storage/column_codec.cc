@@ -218,6 +218,14 @@ bool DecodeInts(Decoder* d, size_t n, std::vector<int64_t>* out) {
   return !d->failed();
 }
 
+// The values a decoder turns into codes or address bits: one vector per
+// thread, decoded into again and again (a fresh 64K-row vector would cost an
+// allocation, page faults and a zero-fill per chunk).
+std::vector<int64_t>& IntScratch() {
+  thread_local std::vector<int64_t> v;
+  return v;
+}
+
 // Spreads the `present` values at the front of *values over the rows whose
 // flag is set, in place from the back (a value never moves left).
 template <typename T>
@@ -303,7 +311,7 @@ bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* val
     return false;
   }
   size_t n4 = d->Count(present);
-  std::vector<int64_t> v4;
+  std::vector<int64_t>& v4 = IntScratch();
   if (d->failed() || !DecodeInts(d, n4, &v4)) return false;
   size_t n6 = d->Count(present);
   std::vector<uint64_t> hi, lo;
@@ -382,7 +390,7 @@ bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict
   dict->clear();
   dict->reserve(dict_size + 1);
   for (size_t i = 0; i < dict_size && !d->failed(); ++i) dict->push_back(d->String());
-  std::vector<int64_t> ids;
+  std::vector<int64_t>& ids = IntScratch();
   if (d->failed() || !DecodeInts(d, present, &ids)) return false;
   codes->resize(present);
   uint32_t* out = codes->data();

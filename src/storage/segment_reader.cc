@@ -110,6 +110,7 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   }
   FieldColumn& col = out->column;
   col.field_id = meta.id;
+  if (meta.kind != ColumnKind::kInt && meta.kind != ColumnKind::kTime) col.ints.clear();
   Decoder d(payload);
   bool ok = false;
   switch (meta.kind) {
@@ -226,6 +227,7 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   }
   if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
   out->form = Form::kMirrored;
+  out->column.ints.clear();
   out->side[0] = own;
   out->side[1] = theirs;
   out->pos = mirror->mirror_pos.data();
@@ -355,8 +357,14 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
     // Empty but with its capacity: every decoder sizes what it fills.
     d.payload.reset();
     d.form = Form::kPlain;
+    // Except the ints: an int chunk is decoded over them (DecodeStored clears
+    // them for the other kinds), so the common same-size case fills nothing twice.
     FieldColumn& col = d.column;
-    col.Clear();
+    col.addrs.clear();
+    col.strings.clear();
+    col.valid.clear();
+    col.codes.clear();
+    col.dict.clear();
     d.small.clear();
     d.v6.clear();
     d.v6s.clear();
