@@ -4,7 +4,8 @@
 // lookups dominate stats queries, and high-cardinality keys are where its hashing and key
 // encoding cost shows. Then the kernels alone on prepared batches: the group
 // table with 1 and 2 fixed-width keys at 10 to 2M groups under count(*), sum
-// and count_distinct, and the filter predicates of the benchmark queries.
+// and count_distinct, the merge of two workers' tables, a time-bin key in
+// runs, and the filter predicates of the benchmark queries.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -157,26 +158,30 @@ BoundExprPtr SlotExpr(int slot) {
   return e;
 }
 
+// A stats stage keyed by the given slots of the kernel data with one
+// aggregate of slot 3 (bytes) at slot 5.
+Stage KernelStage(std::vector<int> keys, AggKind kind) {
+  Stage stage;
+  stage.kind = CommandKind::kStats;
+  for (int k : keys) {
+    stage.group_exprs.push_back(SlotExpr(k));
+    stage.group_slots.push_back(k);
+  }
+  AggSpec spec;
+  spec.kind = kind;
+  if (kind != AggKind::kCountStar) spec.arg = SlotExpr(3);
+  spec.result_slot = 5;
+  stage.aggregates.push_back(std::move(spec));
+  return stage;
+}
+
 // range(0): groups; range(1): 0 count(*), 1 sum(bytes), 2 count_distinct(bytes).
 void RunGroupBy(benchmark::State& state, bool two_keys) {
   const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
-  Stage stage;
-  stage.kind = CommandKind::kStats;
-  if (two_keys) {
-    stage.group_exprs.push_back(SlotExpr(0));
-    stage.group_exprs.push_back(SlotExpr(1));
-    stage.group_slots = {0, 1};
-  } else {
-    stage.group_exprs.push_back(SlotExpr(2));
-    stage.group_slots = {2};
-  }
-  AggSpec spec;
-  spec.kind = state.range(1) == 0   ? AggKind::kCountStar
-              : state.range(1) == 1 ? AggKind::kSum
-                                    : AggKind::kCountDistinct;
-  if (state.range(1) != 0) spec.arg = SlotExpr(3);
-  spec.result_slot = 5;
-  stage.aggregates.push_back(std::move(spec));
+  Stage stage = KernelStage(two_keys ? std::vector<int>{0, 1} : std::vector<int>{2},
+                            state.range(1) == 0   ? AggKind::kCountStar
+                            : state.range(1) == 1 ? AggKind::kSum
+                                                  : AggKind::kCountDistinct);
   Plan plan;
   QueryTimes times;
   EvalState eval(plan, &times);
@@ -206,6 +211,62 @@ void GroupArgs(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_FixedKeys1)->Apply(GroupArgs)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FixedKeys2)->Apply(GroupArgs)->Unit(benchmark::kMillisecond);
+
+// Two workers' tables of the IPv4-pair kernel data merged into one, as at
+// the end of a two-thread query (`range(0)` groups, sum(bytes)): the merge
+// alone is timed.
+void BM_MergeTables(benchmark::State& state) {
+  const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
+  Stage stage = KernelStage({0, 1}, AggKind::kSum);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  size_t groups = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
+    for (size_t i = 0; i < d.batches.size(); ++i) (i % 2 ? two : one).Add(d.batches[i]);
+    state.ResumeTiming();
+    one.Merge(std::move(two));
+    groups = one.group_count();
+  }
+  state.counters["groups"] = static_cast<double>(groups);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(groups));
+}
+BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMillisecond);
+
+// sum(bytes) by a timestamp key in runs of `range(0)` equal rows, as
+// `stats sum(bytes) by bin(5m)` sees time-ordered records (a handful of bins
+// a batch).
+void BM_SumByTimeBin(benchmark::State& state) {
+  const KernelData& d = Kernels(1000);
+  const int64_t run = state.range(0);
+  std::vector<Batch> batches;
+  size_t row = 0;
+  for (const Batch& b : d.batches) {
+    Batch t;
+    t.size = b.size;
+    t.columns.resize(6);
+    t.columns[3] = b.columns[3];
+    t.columns[2].kind = ColumnKind::kTimestamp;
+    for (size_t r = 0; r < b.size; ++r, ++row) {
+      t.columns[2].ints.push_back(1700000000000 + static_cast<int64_t>(row) / run * 300000);
+    }
+    batches.push_back(std::move(t));
+  }
+  Stage stage = KernelStage({2}, AggKind::kSum);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  for (auto _ : state) {
+    GroupTable table(stage, -1, &eval);
+    for (const Batch& b : batches) table.Add(b);
+    Batch out = table.Finish(6, &eval, false);
+    benchmark::DoNotOptimize(out.columns.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
+}
+BENCHMARK(BM_SumByTimeBin)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // Filters of the benchmark queries: action = "REJECT" (0), dstPort = 22 or
 // dstPort = 3389 (1), isIpv4InSubnet(srcAddr, "10.0.1.0/24") (2).

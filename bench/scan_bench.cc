@@ -4,8 +4,9 @@
 // - BM_CountNewlines: the line count the reader does per morsel;
 // - BM_SplitLines: lines and field offsets (LineSplitter);
 // - BM_ParseChunk/<fields>: the whole parse of a chunk into column batches as
-//   the executor runs it, for the fields of Q6 (bytes), Q3 (action, srcAddr)
-//   and Q1 (srcAddr, dstAddr, packets), single-threaded.
+//   the executor runs it, for the fields of Q6 (bytes), Q3 (action, srcAddr),
+//   Q1 (srcAddr, dstAddr, packets), Q2 (bytes instead of packets) and Q5
+//   (srcAddr, dstPort), single-threaded.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -108,6 +109,10 @@ BENCHMARK_CAPTURE(BM_ParseChunk, q3_with_row_condition, {"action", "srcAddr"},
                   }())
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q1_addrs_packets, {"srcAddr", "dstAddr", "packets"})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q2_addrs_bytes, {"srcAddr", "dstAddr", "bytes"})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q5_srcaddr_dstport, {"srcAddr", "dstPort"})
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

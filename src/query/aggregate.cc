@@ -57,7 +57,8 @@ size_t GroupTable::group_count() const {
 }
 
 size_t GroupTable::approximate_bytes() const {
-  size_t b = fixed_.bytes() + v6_ids_.bytes() + v6_addrs_.capacity() * sizeof(IpAddress) +
+  size_t b = fixed_.bytes() + narrow_index_.bytes() + v6_ids_.bytes() +
+             v6_addrs_.capacity() * sizeof(IpAddress) +
              (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
   for (const auto& a : accs_) b += a->bytes();
   return b;
@@ -94,6 +95,7 @@ bool GroupTable::ChooseLayout(const std::vector<ColumnRef>& keys) {
                           static_cast<uint8_t>(bits)});
     used[lane] += bits;
   }
+  narrow_ = used[1] == 0;
   return true;
 }
 
@@ -198,7 +200,7 @@ FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
 
 void GroupTable::ToGeneric() {
   if (mode_ == Mode::kFixed) {
-    std::vector<FixedKey> keys = fixed_.KeysById();
+    std::vector<FixedKey> keys = WithFixedIndex([](auto& idx) { return idx.KeysById(); });
     for (const FixedKey& k : keys) {
       key_.clear();
       for (size_t i = 0; i < lanes_.size(); ++i) EncodeKey(KeyValue(k, i), &key_);
@@ -206,6 +208,7 @@ void GroupTable::ToGeneric() {
       generic_.FindOrInsert(key_, &inserted);  // ids stay: keys go in in id order
     }
     fixed_ = FixedKeyIndex();
+    narrow_index_ = NarrowKeyIndex();
     v6_ids_ = FixedKeyIndex();
     v6_addrs_ = {};
   }
@@ -228,8 +231,10 @@ void GroupTable::Add(const Batch& batch) {
     case Mode::kFixed:
       BuildFixedKeys(keys, n);
       hashes_.resize(n);
-      fixed_.FindOrInsertBatch(keys_.data(), n, ids_.data(), nullptr, hashes_.data());
-      groups_ = fixed_.size();
+      groups_ = WithFixedIndex([&](auto& idx) {
+        idx.FindOrInsertBatch(keys_.data(), n, ids_.data(), nullptr, hashes_.data());
+        return idx.size();
+      });
       break;
     default:
       for (size_t r = 0; r < n; ++r) {
@@ -263,6 +268,7 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kUndecided) {
     mode_ = other.mode_;
     lanes_ = other.lanes_;
+    narrow_ = other.narrow_;
   }
   std::vector<uint32_t> map(other.groups_);
   auto same_layout = [&] {
@@ -278,11 +284,22 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
-    other.fixed_.ForEach([&](const FixedKey& k, uint32_t id) {
-      bool inserted;
-      map[id] = fixed_.FindOrInsert(Translate(other, k), &inserted);
+    // The other's keys in id order, probed a batch at a time (prefetched),
+    // so map[] is written in order.
+    std::vector<FixedKey> keys =
+        other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
+    if (!other.v6_addrs_.empty()) {
+      for (FixedKey& k : keys) k = Translate(other, k);
+    }
+    hashes_.resize(kBatchSize);
+    groups_ = WithFixedIndex([&](auto& idx) {
+      idx.Reserve(std::max(groups_, other.groups_));
+      for (size_t off = 0; off < keys.size(); off += kBatchSize) {
+        const size_t m = std::min(kBatchSize, keys.size() - off);
+        idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
+      }
+      return idx.size();
     });
-    groups_ = fixed_.size();
   } else {
     ToGeneric();
     other.ToGeneric();
@@ -345,7 +362,7 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
   std::vector<Column> key_columns;
   if (mode_ == Mode::kFixed) {
     // Typed columns straight from the lanes.
-    std::vector<FixedKey> keys = fixed_.KeysById();
+    std::vector<FixedKey> keys = WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
     for (size_t i = 0; i < lanes_.size(); ++i) {
       Column c;
       c.kind = lanes_[i].kind;

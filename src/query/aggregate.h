@@ -9,7 +9,8 @@
 //   into two 64-bit lanes (an address takes 32 bits, so `by srcAddr, dstAddr`
 //   is one lane; an IPv6 address, rare in flow logs, is a 32-bit id in a
 //   side table with its bit set in the tag) with a null bit per key, built a
-//   batch at a time from the column arrays and probed in a FixedKeyIndex;
+//   batch at a time from the column arrays and probed in a FixedKeyIndex, or
+//   in a NarrowKeyIndex (16-byte slots) when the keys fill one lane only;
 // - generic: each key Value encoded as bytes (EncodeKey: a type tag, then a
 //   fixed-width payload or a length-prefixed text) in a KeyIndex.
 // A later batch whose key columns do not fit the fixed layout (text, mixed
@@ -75,6 +76,15 @@ class GroupTable {
   void ToGeneric();
   Value KeyValue(const FixedKey& k, size_t i) const;
   uint32_t V6Id(const IpAddress& ip);
+  // f(index) with the key index of the fixed layout (narrow or wide).
+  template <typename F>
+  decltype(auto) WithFixedIndex(F&& f) {
+    return narrow_ ? f(narrow_index_) : f(fixed_);
+  }
+  template <typename F>
+  decltype(auto) WithFixedIndex(F&& f) const {
+    return narrow_ ? f(narrow_index_) : f(fixed_);
+  }
   // `k` of table `from` (same layout) with its IPv6 ids made ours.
   FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
@@ -85,9 +95,11 @@ class GroupTable {
   EvalState* state_;
   int timestamp_slot_;
   Mode mode_ = Mode::kUndecided;
-  std::vector<Lane> lanes_;  // kFixed: one per key
-  FixedKeyIndex fixed_;      // kFixed
-  FixedKeyIndex v6_ids_;     // kFixed: IPv6 address -> id in v6_addrs_
+  std::vector<Lane> lanes_;      // kFixed: one per key
+  bool narrow_ = false;          // kFixed: every key in lane a
+  FixedKeyIndex fixed_;          // kFixed, two lanes
+  NarrowKeyIndex narrow_index_;  // kFixed, one lane
+  FixedKeyIndex v6_ids_;         // kFixed: IPv6 address -> id in v6_addrs_
   std::vector<IpAddress> v6_addrs_;
   KeyIndex generic_;  // kGeneric: key bytes -> group
   std::vector<std::unique_ptr<Accumulator>> accs_;

@@ -2,14 +2,19 @@
 // dense ids 0, 1, 2, ... in insertion order. The stats group table uses it for
 // keys built straight from typed columns (ints, timestamps, IPv4 addresses
 // packed into the lanes, the tag holding the null bits); count_distinct uses
-// it for (group, value) pairs.
+// it for (group, value) pairs that do not fit a DistinctPairSet.
+// NarrowKeyIndex is the same for keys whose second lane is always 0 (one
+// int or timestamp key, or two IPv4 addresses: `by srcAddr, dstAddr`).
 //
-// Why it is fast: the key lives in the slot itself (24 bytes: lanes, tag, id),
-// so a probe is one cache line and a compare of three words, with no key
-// arena and no per-key allocation. FindOrInsertBatch hashes every key of a
-// batch first, then probes with the slot of a later key prefetched, so the
-// cache misses of a large table overlap. Load factor at most 1/2, linear
-// probing. Benchmark: bench/aggregation_bench.cc (BM_FixedKeys*).
+// Why it is fast: the key lives in the slot itself (24 bytes: lanes, tag, id;
+// 16 for a narrow key, four slots a cache line), so a probe is one cache line
+// and a compare of a few words, with no key arena and no per-key allocation.
+// FindOrInsertBatch hashes every key of a batch first, then probes with the
+// slot of a later key prefetched, so the cache misses of a large table
+// overlap; a key equal to the row before (runs of one time bin, one flow)
+// takes the previous id without a probe. Load factor at most 1/2, linear
+// probing; a big table sits on huge pages (huge_page_allocator.h). Benchmark:
+// bench/aggregation_bench.cc (BM_FixedKeys*).
 //
 //   FixedKeyIndex idx;
 //   bool inserted; uint32_t id = idx.FindOrInsert(FixedKey{a, b, 0}, &inserted);
@@ -20,6 +25,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "query/huge_page_allocator.h"
 
 namespace flowlens::query {
 
@@ -44,9 +51,34 @@ inline uint64_t HashFixedKey(const FixedKey& k) {
   return h;
 }
 
-class FixedKeyIndex {
+inline constexpr uint32_t kNoFixedKeyId = UINT32_MAX;
+
+// 24 bytes: a FixedKey's fields with the id in its padding.
+struct WideKeySlot {
+  uint64_t a = 0, b = 0;
+  uint32_t tag = 0;
+  uint32_t id = kNoFixedKeyId;
+  FixedKey key() const { return FixedKey{a, b, tag}; }
+  bool Holds(const FixedKey& k) const { return a == k.a && b == k.b && tag == k.tag; }
+  void Set(const FixedKey& k, uint32_t i) { *this = WideKeySlot{k.a, k.b, k.tag, i}; }
+};
+static_assert(sizeof(WideKeySlot) == 24);
+
+// 16 bytes: lane b is not stored (the caller keeps it 0).
+struct NarrowKeySlot {
+  uint64_t a = 0;
+  uint32_t tag = 0;
+  uint32_t id = kNoFixedKeyId;
+  FixedKey key() const { return FixedKey{a, 0, tag}; }
+  bool Holds(const FixedKey& k) const { return a == k.a && tag == k.tag; }
+  void Set(const FixedKey& k, uint32_t i) { *this = NarrowKeySlot{k.a, k.tag, i}; }
+};
+static_assert(sizeof(NarrowKeySlot) == 16);
+
+template <typename Slot>
+class BasicFixedKeyIndex {
  public:
-  FixedKeyIndex() { slots_.resize(kInitialSlots); }
+  BasicFixedKeyIndex() { slots_.resize(kInitialSlots); }
 
   uint32_t FindOrInsert(const FixedKey& key, bool* inserted) {
     return FindOrInsertHashed(key, HashFixedKey(key), inserted);
@@ -60,10 +92,21 @@ class FixedKeyIndex {
     constexpr size_t kAhead = 8;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
-      bool ins;
-      ids[i] = FindOrInsertHashed(keys[i], hashes[i], &ins);
+      bool ins = false;
+      if (i > 0 && hashes[i] == hashes[i - 1] && keys[i] == keys[i - 1]) {
+        ids[i] = ids[i - 1];
+      } else {
+        ids[i] = FindOrInsertHashed(keys[i], hashes[i], &ins);
+      }
       if (inserted) inserted[i] = ins;
     }
+  }
+
+  // Makes room for `keys` keys without growing.
+  void Reserve(size_t keys) {
+    size_t want = slots_.size();
+    while (keys * 2 > want) want *= 2;
+    if (want != slots_.size()) Rehash(want);
   }
 
   size_t size() const { return size_; }
@@ -73,7 +116,7 @@ class FixedKeyIndex {
   template <typename F>
   void ForEach(F&& f) const {
     for (const Slot& s : slots_) {
-      if (s.id != kEmpty) f(s.key(), s.id);
+      if (s.id != kNoFixedKeyId) f(s.key(), s.id);
     }
   }
 
@@ -85,51 +128,43 @@ class FixedKeyIndex {
   }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
   static constexpr size_t kInitialSlots = 256;
-  struct Slot {  // 24 bytes: a FixedKey's fields with the id in its padding
-    uint64_t a = 0, b = 0;
-    uint32_t tag = 0;
-    uint32_t id = kEmpty;
-    FixedKey key() const { return FixedKey{a, b, tag}; }
-  };
-  static_assert(sizeof(Slot) == 24);
 
   uint32_t FindOrInsertHashed(const FixedKey& key, uint64_t h, bool* inserted) {
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
-      if (s.id == kEmpty) {
+      if (s.id == kNoFixedKeyId) {
         *inserted = true;
         const uint32_t id = static_cast<uint32_t>(size_++);
-        s.a = key.a;
-        s.b = key.b;
-        s.tag = key.tag;
-        s.id = id;
-        if (size_ * 2 > slots_.size()) Grow();
+        s.Set(key, id);
+        if (size_ * 2 > slots_.size()) Rehash(slots_.size() * 2);
         return id;
       }
-      if (s.a == key.a && s.b == key.b && s.tag == key.tag) {
+      if (s.Holds(key)) {
         *inserted = false;
         return s.id;
       }
     }
   }
 
-  void Grow() {
-    std::vector<Slot> old = std::move(slots_);
-    slots_ = std::vector<Slot>(old.size() * 2);
+  void Rehash(size_t slot_count) {
+    HugeVector<Slot> old = std::move(slots_);
+    slots_ = HugeVector<Slot>(slot_count);
     const size_t mask = slots_.size() - 1;
     for (const Slot& s : old) {
-      if (s.id == kEmpty) continue;
+      if (s.id == kNoFixedKeyId) continue;
       size_t i = HashFixedKey(s.key()) & mask;
-      while (slots_[i].id != kEmpty) i = (i + 1) & mask;
+      while (slots_[i].id != kNoFixedKeyId) i = (i + 1) & mask;
       slots_[i] = s;
     }
   }
 
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;  // big tables on huge pages: fewer TLB misses
   size_t size_ = 0;
 };
+
+using FixedKeyIndex = BasicFixedKeyIndex<WideKeySlot>;
+using NarrowKeyIndex = BasicFixedKeyIndex<NarrowKeySlot>;
 
 }  // namespace flowlens::query

@@ -5,7 +5,9 @@
 #include <cstring>
 #include <vector>
 
+#include "query/distinct_pair_set.h"
 #include "query/fixed_key_index.h"
+#include "query/huge_page_allocator.h"
 #include "query/key_index.h"
 #include "query/operators.h"
 
@@ -113,6 +115,23 @@ bool IsIntLike(ColumnKind k) {
   return k == ColumnKind::kInt || k == ColumnKind::kTimestamp || k == ColumnKind::kBool;
 }
 
+// Calls f(state of group ids[r], r) for r in 0..n-1. Why it is fast: over a
+// table larger than the cache (a million pairs of addresses), the state of
+// the row kAhead rows on is prefetched, so its miss overlaps the work of the
+// rows between instead of stalling each row; small tables skip the prefetch.
+template <typename State, typename F>
+inline void UpdateStates(State* st, size_t groups, const uint32_t* ids, size_t n, F&& f) {
+  constexpr size_t kAhead = 16;
+  size_t r = 0;
+  if (groups * sizeof(State) > (size_t{1} << 20)) {
+    for (; r + kAhead < n; ++r) {
+      __builtin_prefetch(&st[ids[r + kAhead]], 1);
+      f(st[ids[r]], r);
+    }
+  }
+  for (; r < n; ++r) f(st[ids[r]], r);
+}
+
 // count(*) and count(field): one int64 per group.
 class CountAccumulator final : public Accumulator {
  public:
@@ -120,13 +139,14 @@ class CountAccumulator final : public Accumulator {
   void Resize(size_t groups) override { counts_.resize(groups, 0); }
   void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
     int64_t* c = counts_.data();
+    const size_t groups = counts_.size();
     if (star_ || arg.kind == ColumnKind::kConstant ||
         (arg.kind != ColumnKind::kMixed && arg.kind != ColumnKind::kNull && arg.valid.empty())) {
-      for (size_t r = 0; r < n; ++r) ++c[ids[r]];
+      UpdateStates(c, groups, ids, n, [](int64_t& s, size_t) { ++s; });
     } else if (arg.kind == ColumnKind::kMixed) {
-      for (size_t r = 0; r < n; ++r) c[ids[r]] += !arg.values[r].is_null();
+      UpdateStates(c, groups, ids, n, [&](int64_t& s, size_t r) { s += !arg.values[r].is_null(); });
     } else if (arg.kind != ColumnKind::kNull) {
-      for (size_t r = 0; r < n; ++r) c[ids[r]] += arg.valid[r];
+      UpdateStates(c, groups, ids, n, [&](int64_t& s, size_t r) { s += arg.valid[r]; });
     }
   }
   void Merge(Accumulator&& other, const uint32_t* map) override {
@@ -144,30 +164,28 @@ class CountAccumulator final : public Accumulator {
 
  private:
   bool star_;
-  std::vector<int64_t> counts_;
+  HugeVector<int64_t> counts_;
 };
 
 // sum and avg: an exact int64 sum that turns double on overflow or on the
-// first non-integer value, and the count of numeric values.
+// first non-integer value, and the count of numeric values; 16 bytes a
+// group (the int and the double sum share a word).
 class SumAccumulator final : public Accumulator {
  public:
   explicit SumAccumulator(bool avg) : avg_(avg) {}
   void Resize(size_t groups) override { states_.resize(groups); }
   void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
     State* st = states_.data();
+    const size_t groups = states_.size();
     if (arg.kind == ColumnKind::kInt) {
       const int64_t* x = arg.ints.data();
-      const uint8_t* valid = arg.valid.empty() ? nullptr : arg.valid.data();
-      for (size_t r = 0; r < n; ++r) {
-        if (valid && !valid[r]) continue;
-        State& s = st[ids[r]];
-        ++s.count;
-        int64_t sum;
-        if (!s.is_double && !__builtin_add_overflow(s.isum, x[r], &sum)) {
-          s.isum = sum;
-        } else {
-          AddDouble(s, static_cast<double>(x[r]));
-        }
+      if (arg.valid.empty()) {
+        UpdateStates(st, groups, ids, n, [x](State& s, size_t r) { AddInt(s, x[r]); });
+      } else {
+        const uint8_t* valid = arg.valid.data();
+        UpdateStates(st, groups, ids, n, [x, valid](State& s, size_t r) {
+          if (valid[r]) AddInt(s, x[r]);
+        });
       }
       return;
     }
@@ -175,7 +193,7 @@ class SumAccumulator final : public Accumulator {
       for (size_t r = 0; r < n; ++r) {
         if (!arg.IsValid(r)) continue;
         State& s = st[ids[r]];
-        ++s.count;
+        s.bits += kOne;
         AddDouble(s, arg.doubles[r]);
       }
       return;
@@ -188,25 +206,26 @@ class SumAccumulator final : public Accumulator {
   }
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<SumAccumulator&>(other);
-    for (size_t g = 0; g < o.states_.size(); ++g) {
-      const State& from = o.states_[g];
-      if (from.count == 0) continue;
-      State& into = states_[map[g]];
-      if (from.is_double) {
-        AddNumber(into, Number{false, 0, from.dsum}, from.count);
-      } else {
-        AddNumber(into, Number{true, from.isum, 0}, from.count);
-      }
-    }
+    const State* from_states = o.states_.data();
+    UpdateStates(states_.data(), states_.size(), map, o.states_.size(),
+                 [from_states](State& into, size_t g) {
+                   const State& from = from_states[g];
+                   if (from.count() == 0) return;
+                   if (from.is_double()) {
+                     AddNumber(into, Number{false, 0, from.dsum}, from.count());
+                   } else {
+                     AddNumber(into, Number{true, from.isum, 0}, from.count());
+                   }
+                 });
   }
   Value Final(uint32_t g) override {
     const State& s = states_[g];
-    if (s.count == 0) return Value::Null();
+    if (s.count() == 0) return Value::Null();
     if (avg_) {
-      return Value::Double((s.is_double ? s.dsum : static_cast<double>(s.isum)) /
-                           static_cast<double>(s.count));
+      return Value::Double((s.is_double() ? s.dsum : static_cast<double>(s.isum)) /
+                           static_cast<double>(s.count()));
     }
-    return s.is_double ? Value::Double(s.dsum) : Value::Int(s.isum);
+    return s.is_double() ? Value::Double(s.dsum) : Value::Int(s.isum);
   }
   Column FinalColumn(size_t groups) override {
     // Sums that stayed exact ints: an int column, nulls where nothing was summed.
@@ -217,76 +236,98 @@ class SumAccumulator final : public Accumulator {
     bool any_missing = false;
     for (size_t g = 0; g < groups; ++g) {
       const State& s = states_[g];
-      if (s.is_double) return Accumulator::FinalColumn(groups);
+      if (s.is_double()) return Accumulator::FinalColumn(groups);
       c.ints[g] = s.isum;
-      any_missing |= s.count == 0;
+      any_missing |= s.count() == 0;
     }
     if (any_missing) {
       c.valid.resize(groups);
-      for (size_t g = 0; g < groups; ++g) c.valid[g] = states_[g].count != 0;
+      for (size_t g = 0; g < groups; ++g) c.valid[g] = states_[g].count() != 0;
     }
     return c;
   }
   size_t bytes() const override { return states_.capacity() * sizeof(State); }
 
  private:
+  static constexpr uint64_t kOne = 2;  // one more value in State::bits
   struct State {
-    int64_t isum = 0;
-    int64_t count = 0;
-    double dsum = 0;
-    bool is_double = false;
+    union {
+      int64_t isum = 0;
+      double dsum;  // once is_double()
+    };
+    uint64_t bits = 0;  // count << 1 | is_double
+    int64_t count() const { return static_cast<int64_t>(bits >> 1); }
+    bool is_double() const { return bits & 1; }
   };
+  static_assert(sizeof(State) == 16);
+  static void AddInt(State& s, int64_t x) {
+    s.bits += kOne;
+    int64_t sum;
+    if (!s.is_double() && !__builtin_add_overflow(s.isum, x, &sum)) {
+      s.isum = sum;
+    } else {
+      AddDouble(s, static_cast<double>(x));
+    }
+  }
   static void AddDouble(State& s, double x) {
-    if (!s.is_double) {
-      s.is_double = true;
+    if (!s.is_double()) {
+      s.bits |= 1;
       s.dsum = static_cast<double>(s.isum);
     }
     s.dsum += x;
   }
   static void AddNumber(State& s, const Number& x, int64_t count) {
-    s.count += count;
+    s.bits += static_cast<uint64_t>(count) * kOne;
     int64_t sum;
-    if (x.is_int && !s.is_double && !__builtin_add_overflow(s.isum, x.i, &sum)) {
+    if (x.is_int && !s.is_double() && !__builtin_add_overflow(s.isum, x.i, &sum)) {
       s.isum = sum;
       return;
     }
     AddDouble(s, x.as_double());
   }
   bool avg_;
-  std::vector<State> states_;
+  HugeVector<State> states_;
 };
 
-// count_distinct: the set of (group, value) pairs of all groups in one index,
-// so a group with few values costs a few slots rather than a hash set of its
-// own. Fixed-width values (ints, timestamps, bools, IPv4) go to a
-// FixedKeyIndex as {value, type << 32 | group}; others to a KeyIndex as the
-// group's 4 bytes then the value's key encoding.
+// count_distinct: the set of (group, value) pairs of all groups in shared
+// sets, so a group with few values costs a few slots rather than a hash set
+// of its own. A fixed-width value (int, timestamp, bool, IPv4) whose bits fit
+// 32 goes to the DistinctPairSet of its type as group << 32 | value (8 bytes
+// a pair); a wider one to a FixedKeyIndex as {value, type << 32 | group};
+// others to a KeyIndex as the group's 4 bytes then the value's key encoding.
+// Where a value goes depends on the value alone, so it is counted once.
 class DistinctAccumulator final : public Accumulator {
  public:
   void Resize(size_t groups) override { counts_.resize(groups, 0); }
 
   void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch&, const Column*) override {
     if (arg.kind == ColumnKind::kNull) return;
-    keys_.resize(n);
-    size_t m = 0;
+    pairs_.resize(n);
+    wide_.resize(n);
+    size_t m = 0, w = 0;
+    ValueType type = ValueType::kAddress;
     if (IsIntLike(arg.kind)) {
-      const uint64_t type =
-          static_cast<uint64_t>(arg.kind == ColumnKind::kInt    ? ValueType::kInt
-                                : arg.kind == ColumnKind::kBool ? ValueType::kBool
-                                                                : ValueType::kTimestamp)
-          << 32;
+      type = arg.kind == ColumnKind::kInt    ? ValueType::kInt
+             : arg.kind == ColumnKind::kBool ? ValueType::kBool
+                                             : ValueType::kTimestamp;
+      const uint64_t wide_type = static_cast<uint64_t>(type) << 32;
+      const int64_t* x = arg.ints.data();
       for (size_t r = 0; r < n; ++r) {
         if (!arg.IsValid(r)) continue;
-        keys_[m++] = FixedKey{static_cast<uint64_t>(arg.ints[r]), type | ids[r], 0};
+        const uint64_t v = static_cast<uint64_t>(x[r]);
+        if (v >> 32 == 0) {
+          pairs_[m++] = DistinctPairSet::Key(ids[r], static_cast<uint32_t>(v));
+        } else {
+          wide_[w++] = FixedKey{v, wide_type | ids[r], 0};
+        }
       }
     } else if (arg.kind == ColumnKind::kAddress) {
-      const uint64_t type = static_cast<uint64_t>(ValueType::kAddress) << 32;
       for (size_t r = 0; r < n; ++r) {
         if (!arg.IsValid(r)) continue;
         if (arg.addrs[r].v6) {
           AddOne(ids[r], Value::Address(arg.addrs[r]));
         } else {
-          keys_[m++] = FixedKey{arg.addrs[r].lo, type | ids[r], 0};
+          pairs_[m++] = DistinctPairSet::Key(ids[r], static_cast<uint32_t>(arg.addrs[r].lo));
         }
       }
     } else {
@@ -294,17 +335,41 @@ class DistinctAccumulator final : public Accumulator {
         Value v = arg.Get(r);
         if (!v.is_null()) AddOne(ids[r], v);
       }
+      return;
     }
-    if (m == 0) return;
-    found_.resize(m);
-    inserted_.resize(m);
-    hashes_.resize(m);
-    fixed_.FindOrInsertBatch(keys_.data(), m, found_.data(), inserted_.data(), hashes_.data());
-    for (size_t i = 0; i < m; ++i) counts_[static_cast<uint32_t>(keys_[i].b)] += inserted_[i];
+    inserted_.resize(std::max(m, w));
+    hashes_.resize(std::max(m, w));
+    if (m > 0) {
+      Narrow(type).InsertBatch(pairs_.data(), m, inserted_.data(), hashes_.data());
+      for (size_t i = 0; i < m; ++i) counts_[pairs_[i] >> 32] += inserted_[i];
+    }
+    if (w > 0) {
+      found_.resize(w);
+      fixed_.FindOrInsertBatch(wide_.data(), w, found_.data(), inserted_.data(), hashes_.data());
+      for (size_t i = 0; i < w; ++i) counts_[static_cast<uint32_t>(wide_[i].b)] += inserted_[i];
+    }
   }
 
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<DistinctAccumulator&>(other);
+    for (size_t t = 0; t < kNarrowTypes; ++t) {
+      // The other's pairs with our group ids, inserted a batch at a time.
+      DistinctPairSet& into = narrow_[t];
+      pairs_.resize(kBatchSize);
+      inserted_.resize(kBatchSize);
+      hashes_.resize(kBatchSize);
+      size_t m = 0;
+      auto flush = [&] {
+        into.InsertBatch(pairs_.data(), m, inserted_.data(), hashes_.data());
+        for (size_t i = 0; i < m; ++i) counts_[pairs_[i] >> 32] += inserted_[i];
+        m = 0;
+      };
+      o.narrow_[t].ForEach([&](uint64_t k) {
+        pairs_[m++] = DistinctPairSet::Key(map[k >> 32], static_cast<uint32_t>(k));
+        if (m == kBatchSize) flush();
+      });
+      flush();
+    }
     o.fixed_.ForEach([&](const FixedKey& k, uint32_t) {
       uint32_t g = map[static_cast<uint32_t>(k.b)];
       bool inserted;
@@ -326,11 +391,27 @@ class DistinctAccumulator final : public Accumulator {
 
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
   size_t bytes() const override {
-    return counts_.capacity() * sizeof(int64_t) + fixed_.bytes() +
-           (text_.size() ? text_.bytes() : 0);
+    size_t b =
+        counts_.capacity() * sizeof(int64_t) + fixed_.bytes() + (text_.size() ? text_.bytes() : 0);
+    for (const DistinctPairSet& s : narrow_) b += s.bytes();
+    return b;
   }
 
  private:
+  static constexpr size_t kNarrowTypes = 4;
+  DistinctPairSet& Narrow(ValueType t) {
+    switch (t) {
+      case ValueType::kInt:
+        return narrow_[0];
+      case ValueType::kBool:
+        return narrow_[1];
+      case ValueType::kTimestamp:
+        return narrow_[2];
+      default:
+        return narrow_[3];  // IPv4 addresses
+    }
+  }
+
   // One value of an untyped column (or an IPv6 address).
   void AddOne(uint32_t group, const Value& v) {
     Value x = CanonicalKeyValue(v);
@@ -338,16 +419,21 @@ class DistinctAccumulator final : public Accumulator {
     switch (x.type) {
       case ValueType::kInt:
       case ValueType::kBool:
-      case ValueType::kTimestamp:
-        fixed_.FindOrInsert(
-            FixedKey{static_cast<uint64_t>(x.i), static_cast<uint64_t>(x.type) << 32 | group, 0},
-            &inserted);
+      case ValueType::kTimestamp: {
+        const uint64_t bits = static_cast<uint64_t>(x.i);
+        if (bits >> 32 == 0) {
+          inserted =
+              Narrow(x.type).Insert(DistinctPairSet::Key(group, static_cast<uint32_t>(bits)));
+        } else {
+          fixed_.FindOrInsert(FixedKey{bits, static_cast<uint64_t>(x.type) << 32 | group, 0},
+                              &inserted);
+        }
         break;
+      }
       case ValueType::kAddress:
         if (!x.ip.v6) {
-          fixed_.FindOrInsert(
-              FixedKey{x.ip.lo, static_cast<uint64_t>(ValueType::kAddress) << 32 | group, 0},
-              &inserted);
+          inserted = Narrow(ValueType::kAddress)
+                         .Insert(DistinctPairSet::Key(group, static_cast<uint32_t>(x.ip.lo)));
           break;
         }
         [[fallthrough]];
@@ -360,11 +446,13 @@ class DistinctAccumulator final : public Accumulator {
     counts_[group] += inserted;
   }
 
-  std::vector<int64_t> counts_;
+  HugeVector<int64_t> counts_;
+  DistinctPairSet narrow_[kNarrowTypes];
   FixedKeyIndex fixed_;
   KeyIndex text_;
   // Scratch for one batch.
-  std::vector<FixedKey> keys_;
+  std::vector<uint64_t> pairs_;
+  std::vector<FixedKey> wide_;
   std::vector<uint32_t> found_;
   std::vector<uint8_t> inserted_;
   std::vector<uint64_t> hashes_;

@@ -6,9 +6,10 @@
 // not per row) and updates its states in a tight loop over the typed argument
 // column: count and count(*) bump an int64 per group, sum/avg add int64s with
 // an overflow check (the sum of ints stays an exact int until it overflows,
-// then turns double), count_distinct inserts (group, value) pairs into one
-// shared FixedKeyIndex (fixed-width values: ints, timestamps, bools, IPv4) or
-// KeyIndex (text and others). Untyped or rare inputs take a Value-per-row
+// then turns double), count_distinct inserts (group, value) pairs into shared
+// sets: a DistinctPairSet per type (fixed-width values whose bits fit 32:
+// ports, IPv4), a FixedKeyIndex (wider ints, timestamps) or a KeyIndex (text
+// and others). Big state arrays sit on huge pages (huge_page_allocator.h). Untyped or rare inputs take a Value-per-row
 // path with the same rules (value.h, docs/compat.md). min, max, pct, stddev,
 // earliest, latest, sortsFirst and sortsLast keep a Value-based state.
 //

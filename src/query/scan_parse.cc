@@ -108,6 +108,53 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   }
   bool any_json_only = false;
   for (const Binding& b : binds) any_json_only |= b.source == FieldSource::kOther;
+  // What each binding takes from a row, decided once per chunk (fills[i] is
+  // binds[i]'s): the row loop switches on it without looking at the binding.
+  enum class Fill : uint8_t {
+    kMessage,
+    kTimestamp,
+    kIngestion,
+    kLog,
+    kLogStream,
+    kInt,
+    kAddr,
+    kStr,
+    kNone
+  };
+  struct FlowFill {
+    Fill fill;
+    int slot;
+    int pos;
+  };
+  std::vector<FlowFill> fills;
+  for (const Binding& b : binds) {
+    Fill f = Fill::kNone;
+    switch (b.source) {
+      case FieldSource::kMessage:
+        f = Fill::kMessage;
+        break;
+      case FieldSource::kTimestamp:
+        f = Fill::kTimestamp;
+        break;
+      case FieldSource::kIngestion:
+        f = Fill::kIngestion;
+        break;
+      case FieldSource::kLog:
+        f = Fill::kLog;
+        break;
+      case FieldSource::kLogStream:
+        f = Fill::kLogStream;
+        break;
+      case FieldSource::kFlow:
+        f = b.kind == ValueKind::kAddress  ? Fill::kAddr
+            : b.kind == ValueKind::kString ? Fill::kStr
+                                           : Fill::kInt;
+        break;
+      case FieldSource::kOther:
+        break;
+    }
+    fills.push_back({f, b.slot, b.flow_pos});
+  }
   const int start_pos = layout.PositionOf(fields::kStart);
   const int iface_pos = layout.PositionOf(fields::kInterfaceId);
 
@@ -141,7 +188,9 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   uint64_t records = 0;
   uint64_t non_flow = 0;
 
+  bool batch_mixed = false;  // a column of this batch went mixed (JSON lines)
   auto start_batch = [&]() {
+    batch_mixed = false;
     batch = Batch();
     batch.columns.resize(slot_count_);
     batch.keep_alive.push_back(chunk.owner);
@@ -240,22 +289,48 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
         if (binds[i].source == FieldSource::kOther) json_builders[i].Append(json_values[i]);
       }
     }
-    for (const Binding& b : binds) {
-      Column& c = batch.columns[b.slot];
-      switch (b.source) {
-        case FieldSource::kMessage:
+    // A flow row of a batch with no mixed column (nearly every row) goes
+    // straight to the typed columns; a JSON line's value, or a column already
+    // mixed, takes the mixed path.
+    const bool plain = flow && !batch_mixed;
+    for (size_t i = 0; i < fills.size(); ++i) {
+      const FlowFill& f = fills[i];
+      Column& c = batch.columns[f.slot];
+      const bool ok = flow && f.pos >= 0 && rec.present(f.pos);
+      if (!plain && f.fill >= Fill::kInt && f.fill <= Fill::kStr) {
+        const Value& jv = json_values[i];
+        if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
+          // A JSON line gives this field another type: the column goes mixed.
+          if (c.kind != ColumnKind::kMixed) ToMixed(&c, batch.size);
+          batch_mixed = true;
+          if (!jv.is_null()) {
+            c.values.push_back(jv);
+          } else if (!ok) {
+            c.values.push_back(Value::Null());
+          } else if (f.fill == Fill::kAddr) {
+            c.values.push_back(Value::Address(rec.addr_at(f.pos)));
+          } else if (f.fill == Fill::kStr) {
+            c.values.push_back(Value::String(rec.str_at(f.pos)));
+          } else {
+            c.values.push_back(Value::Int(rec.int_at(f.pos)));
+          }
+          continue;
+        }
+      }
+      switch (f.fill) {
+        case Fill::kMessage:
           c.strings.push_back(line);
           break;
-        case FieldSource::kTimestamp:
+        case Fill::kTimestamp:
           c.ints.push_back(ts);
           break;
-        case FieldSource::kIngestion:
+        case Fill::kIngestion:
           c.ints.push_back(chunk.input->mtime_ms);
           break;
-        case FieldSource::kLog:
+        case Fill::kLog:
           c.strings.push_back(chunk.input->display_name);
           break;
-        case FieldSource::kLogStream:
+        case Fill::kLogStream:
           if (flow && iface_pos >= 0 && rec.present(iface_pos)) {
             stream_name.assign(rec.str_at(iface_pos));
             stream_name += "-all";
@@ -264,36 +339,19 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
             c.strings.push_back(chunk.input->display_name);
           }
           break;
-        case FieldSource::kFlow: {
-          bool ok = flow && rec.present(b.flow_pos);
-          const Value& jv = json_values[static_cast<size_t>(&b - binds.data())];
-          if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
-            // A JSON line gives this field another type: the column goes mixed.
-            if (c.kind != ColumnKind::kMixed) ToMixed(&c, batch.size);
-            if (!jv.is_null()) {
-              c.values.push_back(jv);
-            } else if (!ok) {
-              c.values.push_back(Value::Null());
-            } else if (b.kind == ValueKind::kAddress) {
-              c.values.push_back(Value::Address(rec.addr_at(b.flow_pos)));
-            } else if (b.kind == ValueKind::kString) {
-              c.values.push_back(Value::String(rec.str_at(b.flow_pos)));
-            } else {
-              c.values.push_back(Value::Int(rec.int_at(b.flow_pos)));
-            }
-            break;
-          }
-          if (c.kind == ColumnKind::kInt) {
-            c.ints.push_back(ok ? rec.int_at(b.flow_pos) : 0);
-          } else if (c.kind == ColumnKind::kAddress) {
-            c.addrs.push_back(ok ? rec.addr_at(b.flow_pos) : IpAddress{});
-          } else {
-            c.strings.push_back(ok ? rec.str_at(b.flow_pos) : std::string_view());
-          }
+        case Fill::kInt:
+          c.ints.push_back(ok ? rec.int_at(f.pos) : 0);
           push_valid(c, ok);
           break;
-        }
-        case FieldSource::kOther:
+        case Fill::kAddr:
+          c.addrs.push_back(ok ? rec.addr_at(f.pos) : IpAddress{});
+          push_valid(c, ok);
+          break;
+        case Fill::kStr:
+          c.strings.push_back(ok ? rec.str_at(f.pos) : std::string_view());
+          push_valid(c, ok);
+          break;
+        case Fill::kNone:
           break;
       }
     }
