@@ -126,6 +126,128 @@ bool ReadsOneSlot(const BoundExpr& e, int* slot) {
   return true;
 }
 
+// One stage of the single-field prefilters: its conjuncts (each with its
+// entry in `binds`) and the columns it reads.
+struct FilterStage {
+  struct Conjunct {
+    const BoundExpr* expr;
+    size_t bind;
+  };
+  std::vector<Conjunct> conjuncts;
+  struct Test {
+    const FieldCondition* condition;
+    size_t bind;
+  };
+  std::vector<Test> tests;  // tested on the column itself, without the evaluator
+  std::vector<Binding> binds;
+  storage::ColumnRequest req;
+};
+
+// Clears pass[r] for the rows of `f` (m of them) that fail `c`: a missing
+// value fails. One tight loop per kind of condition on the typed values.
+void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_t m,
+                   uint8_t* pass) {
+  const bool all_valid = f.valid.empty();
+  auto valid = [&](size_t r) { return all_valid || f.valid[r] != 0; };
+  if (c.kind == FieldCondition::Kind::kAddressRange) {
+    if (f.addrs.size() != m) return;  // not an address column: leave it to the evaluator
+    for (size_t r = 0; r < m; ++r) {
+      const IpAddress& a = f.addrs[r];
+      pass[r] &= valid(r) && a.v6 == c.alo.v6 && !(a < c.alo) && !(c.ahi < a);
+    }
+    return;
+  }
+  if (f.ints.size() != m) return;  // not an int column: likewise
+  const int64_t* v = f.ints.data();
+  if (c.kind == FieldCondition::Kind::kIntRange) {
+    for (size_t r = 0; r < m; ++r) pass[r] &= valid(r) && v[r] >= c.lo && v[r] <= c.hi;
+  } else if (c.kind == FieldCondition::Kind::kIntSet) {
+    for (size_t r = 0; r < m; ++r) {
+      bool in = false;
+      for (int64_t x : c.ints) in |= v[r] == x;
+      pass[r] &= valid(r) && in;
+    }
+  }
+}
+
+struct PrefilterScratch {
+  std::vector<uint8_t> pass, part, by_codes;
+  Batch codes_batch, rows_batch;
+};
+
+// Tests a stage's conjuncts (and, when the block has timestamps, the time
+// range [lo, hi]) on `block`, which holds the block's rows whose `keep` flag
+// is set (or all of them); clears the flags of the rows that fail. Returns
+// how many rows are still kept. A conjunct on a dictionary-coded string is
+// evaluated once per distinct value (and once for a missing one), then
+// looked up by code: no string is made for any row.
+size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_count,
+                 EvalState* state, int64_t lo, int64_t hi, PrefilterScratch* s,
+                 std::vector<uint8_t>* keep) {
+  const size_t m = block.size;
+  std::vector<uint8_t>& pass = s->pass;
+  pass.assign(m, 1);
+  if (!block.timestamps.empty()) {
+    for (size_t r = 0; r < m; ++r) pass[r] = block.timestamps[r] >= lo && block.timestamps[r] <= hi;
+  }
+  for (const FilterStage::Test& t : st.tests) {
+    const storage::FieldColumn& f = block.fields[static_cast<size_t>(st.binds[t.bind].field_index)];
+    TestCondition(*t.condition, f, m, pass.data());
+  }
+  s->by_codes.assign(st.conjuncts.size(), 0);
+  bool rows_needed = false;
+  for (size_t k = 0; k < st.conjuncts.size(); ++k) {
+    const FilterStage::Conjunct& cj = st.conjuncts[k];
+    const Binding& bd = st.binds[cj.bind];
+    const storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
+    if (f.kind != ValueKind::kString || f.dict.empty() || f.codes.size() != m) {
+      rows_needed = true;
+      continue;
+    }
+    s->by_codes[k] = 1;
+    Batch& db = s->codes_batch;
+    db.size = f.dict.size() + 1;
+    db.columns.resize(slot_count);
+    Column& c = db.columns[static_cast<size_t>(bd.slot)];
+    c.kind = ColumnKind::kString;
+    c.strings.assign(f.dict.begin(), f.dict.end());
+    c.strings.emplace_back();
+    c.valid.assign(db.size, 1);
+    c.valid.back() = 0;
+    EvaluatePredicate(*cj.expr, db, *state, &s->part);
+    const uint8_t missing = s->part.back();
+    const uint8_t* part = s->part.data();
+    const uint32_t* codes = f.codes.data();
+    if (f.valid.empty()) {
+      for (size_t r = 0; r < m; ++r) pass[r] &= part[codes[r]];
+    } else {
+      for (size_t r = 0; r < m; ++r) pass[r] &= f.valid[r] ? part[codes[r]] : missing;
+    }
+  }
+  if (rows_needed) {
+    static const std::string kNoLog;
+    ToBatch(block, st.binds, slot_count, kNoLog, 0, false, &s->rows_batch);
+    for (size_t k = 0; k < st.conjuncts.size(); ++k) {
+      if (s->by_codes[k]) continue;
+      EvaluatePredicate(*st.conjuncts[k].expr, s->rows_batch, *state, &s->part);
+      for (size_t r = 0; r < m; ++r) pass[r] &= s->part[r];
+    }
+  }
+  // Back onto the block's rows: `block` held all of them, or the kept ones in order.
+  std::vector<uint8_t>& kp = *keep;
+  size_t kept = 0;
+  if (m == kp.size()) {
+    for (size_t r = 0; r < m; ++r) kept += kp[r] &= pass[r];
+  } else {
+    size_t j = 0;
+    for (size_t r = 0; r < kp.size(); ++r) {
+      if (kp[r]) kp[r] = pass[j++];
+      kept += kp[r];
+    }
+  }
+  return kept;
+}
+
 bool UsesSlot(const BoundExpr& e, int slot) {
   if ((e.kind == BoundKind::kSlot || e.kind == BoundKind::kBin) && e.slot == slot) return true;
   for (const auto& c : e.children) {
@@ -221,9 +343,11 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
         case FieldCondition::Kind::kIntRange:
         case FieldCondition::Kind::kIntSet:
           prunes_.push_back({c.field_id, false, c.lo, c.hi, {}, {}});
+          tests_.push_back(c);
           break;
         case FieldCondition::Kind::kAddressRange:
           prunes_.push_back({c.field_id, true, 0, 0, c.alo, c.ahi});
+          tests_.push_back(c);
           break;
         case FieldCondition::Kind::kText:  // no text ranges: only "every value missing"
           prunes_.push_back({c.field_id, false, INT64_MIN, INT64_MAX, {}, {}});
@@ -328,38 +452,57 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   const uint64_t segment_bits = m.segment->entry.id << 40;
 
   // The single-field conjuncts of the leading filters that this group's rows
-  // can be tested on: their slots and what the typed read gives for them.
-  std::vector<const BoundExpr*> pre;
-  std::vector<size_t> pre_field;  // of each conjunct: its entry in pre_binds
-  storage::ColumnRequest pre_req;
-  pre_req.codes = true;
-  std::vector<Binding> pre_binds;
+  // can be tested on, in three stages: conjuncts on string fields first, on
+  // every row, by dictionary code (with the time range); then the int and
+  // address conditions on the typed values of the rows still kept; then the
+  // other conjuncts through the evaluator. Each stage reads its columns for
+  // the rows still kept only.
+  FilterStage stages[3];
+  stages[0].req.codes = true;
+  for (const FieldCondition& c : tests_) {
+    auto b = std::find_if(binds.begin(), binds.end(), [&](const Binding& x) {
+      return x.src == Src::kFlow && req.fields[static_cast<size_t>(x.field_index)] == c.field_id;
+    });
+    if (b == binds.end()) continue;
+    FilterStage& st = stages[1];
+    auto have = std::find_if(st.binds.begin(), st.binds.end(),
+                             [&](const Binding& x) { return x.slot == b->slot; });
+    st.tests.push_back({&c, static_cast<size_t>(have - st.binds.begin())});
+    if (have == st.binds.end()) {
+      Binding pb = *b;
+      pb.field_index = static_cast<int>(st.req.fields.size());
+      st.req.fields.push_back(c.field_id);
+      st.binds.push_back(pb);
+    }
+  }
   for (const BoundExpr* e : prefilters_) {
     int slot = -1;
     ReadsOneSlot(*e, &slot);
     auto b = std::find_if(binds.begin(), binds.end(),
                           [&](const Binding& x) { return x.slot == slot && x.src == Src::kFlow; });
     if (b == binds.end()) continue;
-    pre.push_back(e);
-    auto have = std::find_if(pre_binds.begin(), pre_binds.end(),
+    const int field = req.fields[static_cast<size_t>(b->field_index)];
+    FilterStage& st =
+        stages[Catalog()[static_cast<size_t>(field)].kind == ValueKind::kString ? 0 : 1];
+    auto have = std::find_if(st.binds.begin(), st.binds.end(),
                              [&](const Binding& x) { return x.slot == slot; });
-    pre_field.push_back(static_cast<size_t>(have - pre_binds.begin()));
-    if (have == pre_binds.end()) {
+    st.conjuncts.push_back({e, static_cast<size_t>(have - st.binds.begin())});
+    if (have == st.binds.end()) {
       Binding pb = *b;
-      pb.field_index = static_cast<int>(pre_req.fields.size());
-      pre_req.fields.push_back(req.fields[static_cast<size_t>(b->field_index)]);
-      pre_binds.push_back(pb);
+      pb.field_index = static_cast<int>(st.req.fields.size());
+      st.req.fields.push_back(field);
+      st.binds.push_back(pb);
     }
   }
-  std::vector<uint8_t> by_rows(pre.size());
   std::optional<EvalState> state;
   QueryTimes times;
-  if (!pre.empty()) state.emplace(*plan_, &times);
+  if (!prefilters_.empty()) state.emplace(*plan_, &times);
   const int ts_col = footer.ColumnIndex(storage::format::kColTimestamp);
 
   storage::RowBlock block;
   Batch batch;
-  std::vector<uint8_t> keep, part;
+  std::vector<uint8_t> keep;
+  PrefilterScratch scratch;
   for (size_t blk = 0; blk < reader->num_blocks();) {
     // One row group: its blocks share the statistics and the decoded columns.
     const size_t g = reader->block_row_group(blk);
@@ -381,56 +524,24 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
         footer.has_message_bytes
             ? rg.message_bytes + rg.rows
             : static_cast<uint64_t>(std::llround(m.bytes_per_row * rg.rows)) + rg.rows;
-    pre_req.timestamp = check_time;
+    stages[0].req.timestamp = check_time;
     req.timestamp = wants_timestamp;
     for (; blk < end; ++blk) {
-      const uint8_t* sel = nullptr;
-      if (check_time || !pre.empty()) {
-        if (Status st = reader->ReadBlock(pre_req, blk, &block); !st.ok()) return skipped_rest(st);
-        const size_t n = block.size;
-        keep.assign(n, 1);
-        if (check_time) {
-          for (size_t r = 0; r < n; ++r) {
-            int64_t t = block.timestamps[r];
-            keep[r] = t >= start_ms && t <= end_ms;
-          }
+      const size_t n = reader->block_rows(blk);
+      keep.assign(n, 1);
+      size_t kept = n;
+      for (FilterStage& st : stages) {
+        if (kept == 0) break;
+        if (st.req.fields.empty() && !st.req.timestamp) continue;
+        const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
+        if (Status s = reader->ReadBlock(st.req, blk, &block, stage_sel); !s.ok()) {
+          return skipped_rest(s);
         }
-        // A conjunct on a dictionary-coded string is evaluated once per
-        // distinct value (and once for a missing one), then looked up by code.
-        bool rows_needed = false;
-        for (size_t k = 0; k < pre.size(); ++k) {
-          const storage::FieldColumn& f =
-              block.fields[static_cast<size_t>(pre_binds[pre_field[k]].field_index)];
-          by_rows[k] = f.kind != ValueKind::kString || f.dict.empty() || f.codes.size() != n;
-          if (by_rows[k]) {
-            rows_needed = true;
-            continue;
-          }
-          Batch db;
-          db.size = f.dict.size() + 1;
-          db.columns.resize(slot_count);
-          Column& c = db.columns[static_cast<size_t>(pre_binds[pre_field[k]].slot)];
-          c.kind = ColumnKind::kString;
-          c.strings = f.dict;
-          c.strings.emplace_back();
-          c.valid.assign(db.size, 1);
-          c.valid.back() = 0;
-          EvaluatePredicate(*pre[k], db, *state, &part);
-          const uint8_t missing = part.back();
-          for (size_t r = 0; r < n; ++r) keep[r] &= f.IsValid(r) ? part[f.codes[r]] : missing;
-        }
-        if (rows_needed) {
-          ToBatch(block, pre_binds, slot_count, log_name, pointer_source, false, &batch);
-          for (size_t k = 0; k < pre.size(); ++k) {
-            if (!by_rows[k]) continue;
-            EvaluatePredicate(*pre[k], batch, *state, &part);
-            for (size_t r = 0; r < n; ++r) keep[r] &= part[r];
-          }
-        }
-        size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
-        if (kept == 0) continue;
-        if (kept < n) sel = keep.data();
+        kept = Prefilter(st, block, slot_count, state ? &*state : nullptr, start_ms, end_ms,
+                         &scratch, &keep);
       }
+      if (kept == 0) continue;
+      const uint8_t* sel = kept < n ? keep.data() : nullptr;
       if (Status st = reader->ReadBlock(req, blk, &block, sel); !st.ok()) return skipped_rest(st);
       for (uint64_t& row : block.row_ids) row |= segment_bits;
       ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "query/executor.h"
+#include "query/row_conditions.h"
 #include "storage/segment_reader.h"
 #include "storage/snapshot.h"
 
@@ -34,7 +35,10 @@ class StoreSource : public ScanSource {
   // their column statistics show no row can match. Their conjuncts that read
   // one flow-log field are evaluated first, on that column alone, and the
   // other columns are then copied for the passing rows only (the executor
-  // still applies the whole filter: this only drops rows it would drop).
+  // still applies the whole filter: this only drops rows it would drop):
+  // string conjuncts by dictionary code on every row, then int and address
+  // conditions tested on the typed column for the rows left, then the other
+  // conjuncts through the evaluator for the rows left after that.
   //
   // Statistics: records and bytes scanned count every row of each row group
   // read (bytes: its messages plus one line end each, as a file scan counts
@@ -71,6 +75,9 @@ class StoreSource : public ScanSource {
   const Plan* plan_;
   bool needs_timestamp_;  // false: the answer does not depend on @timestamp
   std::vector<Prune> prunes_;
+  // The leading filters' int and address conditions (row_conditions.h),
+  // tested on the typed columns before the conjuncts that need the evaluator.
+  std::vector<FieldCondition> tests_;
   // Conjuncts of the leading filters that read a single slot (see above).
   std::vector<const BoundExpr*> prefilters_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;

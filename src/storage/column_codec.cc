@@ -189,8 +189,10 @@ void EncodeInts(std::span<const int64_t> v, std::string* out) {
 }
 
 bool DecodeInts(Decoder* d, size_t n, std::vector<int64_t>* out) {
-  out->clear();
-  if (n == 0) return !d->failed();
+  if (n == 0) {
+    out->clear();
+    return !d->failed();
+  }
   auto transform = static_cast<IntTransform>(d->Byte());
   if (transform == IntTransform::kDelta) {
     int64_t first = d->Signed();
@@ -214,6 +216,14 @@ bool DecodeInts(Decoder* d, size_t n, std::vector<int64_t>* out) {
     return false;
   }
   return !d->failed();
+}
+
+// The values a decoder turns into codes or address bits: one vector per
+// thread, decoded into again and again (a fresh 64K-row vector would cost an
+// allocation, page faults and a zero-fill per chunk).
+std::vector<int64_t>& IntScratch() {
+  thread_local std::vector<int64_t> v;
+  return v;
 }
 
 // Spreads the `present` values at the front of *values over the rows whose
@@ -301,7 +311,7 @@ bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* val
     return false;
   }
   size_t n4 = d->Count(present);
-  std::vector<int64_t> v4;
+  std::vector<int64_t>& v4 = IntScratch();
   if (d->failed() || !DecodeInts(d, n4, &v4)) return false;
   size_t n6 = d->Count(present);
   std::vector<uint64_t> hi, lo;
@@ -380,7 +390,7 @@ bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict
   dict->clear();
   dict->reserve(dict_size + 1);
   for (size_t i = 0; i < dict_size && !d->failed(); ++i) dict->push_back(d->String());
-  std::vector<int64_t> ids;
+  std::vector<int64_t>& ids = IntScratch();
   if (d->failed() || !DecodeInts(d, present, &ids)) return false;
   codes->resize(present);
   uint32_t* out = codes->data();
@@ -442,6 +452,27 @@ std::string CompressChunk(std::string_view payload, int level) {
   return out;
 }
 
+namespace {
+
+// Decompresses `body` into out[0..size), which it must fill exactly, with one
+// decompression context per thread (ZSTD_decompress would set one up per chunk).
+Status Unzstd(std::string_view body, char* out, size_t size) {
+  struct Context {
+    ZSTD_DCtx* ctx = ZSTD_createDCtx();
+    ~Context() { ZSTD_freeDCtx(ctx); }
+  };
+  thread_local Context dctx;
+  size_t n = dctx.ctx ? ZSTD_decompressDCtx(dctx.ctx, out, size, body.data(), body.size())
+                      : ZSTD_decompress(out, size, body.data(), body.size());
+  if (ZSTD_isError(n) || n != size) {
+    return Status::DataLoss(std::string("chunk does not decompress: ") +
+                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stored_owner,
                        std::shared_ptr<const void>* owner, std::string_view* payload) {
   Decoder d(stored);
@@ -457,18 +488,7 @@ Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stor
   }
   if (codec != ChunkCodec::kZstd) return Status::DataLoss("unknown chunk codec");
   std::shared_ptr<char[]> buf = std::make_shared_for_overwrite<char[]>(size == 0 ? 1 : size);
-  // One decompression context per thread: ZSTD_decompress would set one up per chunk.
-  struct Context {
-    ZSTD_DCtx* ctx = ZSTD_createDCtx();
-    ~Context() { ZSTD_freeDCtx(ctx); }
-  };
-  thread_local Context dctx;
-  size_t n = dctx.ctx ? ZSTD_decompressDCtx(dctx.ctx, buf.get(), size, body.data(), body.size())
-                      : ZSTD_decompress(buf.get(), size, body.data(), body.size());
-  if (ZSTD_isError(n) || n != size) {
-    return Status::DataLoss(std::string("chunk does not decompress: ") +
-                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
-  }
+  RETURN_IF_ERROR(Unzstd(body, buf.get(), size));
   *payload = std::string_view(buf.get(), size);
   *owner = std::move(buf);
   return Status::Ok();
@@ -486,13 +506,8 @@ Status DecompressChunk(std::string_view stored, std::string* payload) {
     return Status::Ok();
   }
   if (codec != ChunkCodec::kZstd) return Status::DataLoss("unknown chunk codec");
-  payload->resize(size);
-  size_t n = ZSTD_decompress(payload->data(), size, body.data(), body.size());
-  if (ZSTD_isError(n) || n != size) {
-    return Status::DataLoss(std::string("chunk does not decompress: ") +
-                            (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch"));
-  }
-  return Status::Ok();
+  payload->resize(size);  // a reused buffer keeps its capacity: no allocation
+  return Unzstd(body, payload->data(), size);
 }
 
 }  // namespace flowlens::storage

@@ -63,6 +63,7 @@ bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values
 // codec(1) raw_size(varint) bytes: zstd at `level` unless that does not shrink it.
 std::string CompressChunk(std::string_view payload, int level);
 // DataLoss on a malformed or undecompressable chunk (the caller adds the path).
+// A reused *payload keeps its capacity (a reader's per-thread buffer).
 Status DecompressChunk(std::string_view stored, std::string* payload);
 // The same without copies or zero-filling: `stored` lives in `stored_owner`;
 // *payload views either a new buffer, which *owner then holds (zstd), or the

@@ -87,16 +87,30 @@ Status SegmentReader::Corrupt(std::string_view what, size_t row_group, size_t co
 
 Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   const ChunkMeta& m = footer_->row_groups[g].chunks[c];
-  std::shared_ptr<char[]> buf = std::make_shared_for_overwrite<char[]>(m.length + 1);
-  RETURN_IF_ERROR(file_->Read(m.offset, m.length, buf.get()));
-  std::string_view stored(buf.get(), m.length);
-  if (crc32c::Mask(crc32c::Value(stored)) != m.crc) return Corrupt("checksum mismatch", g, c);
-  std::string_view payload;
-  Status s = DecompressChunk(stored, std::move(buf), &out->payload, &payload);
-  if (!s.ok()) return Corrupt(s.message(), g, c);
   const ColumnMeta& meta = footer_->columns[c];
+  std::string_view payload;
+  if (meta.kind == ColumnKind::kString || meta.kind == ColumnKind::kRaw) {
+    // Rows view the payload: it lives as long as the blocks handed out.
+    std::shared_ptr<char[]> buf = std::make_shared_for_overwrite<char[]>(m.length + 1);
+    RETURN_IF_ERROR(file_->Read(m.offset, m.length, buf.get()));
+    std::string_view stored(buf.get(), m.length);
+    if (crc32c::Mask(crc32c::Value(stored)) != m.crc) return Corrupt("checksum mismatch", g, c);
+    Status s = DecompressChunk(stored, std::move(buf), &out->payload, &payload);
+    if (!s.ok()) return Corrupt(s.message(), g, c);
+  } else {
+    // Numbers are copied out of the payload: it is decoded from per-thread
+    // buffers, used by one chunk at a time.
+    thread_local std::string stored_buf, payload_buf;
+    stored_buf.resize(m.length);
+    RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored_buf.data()));
+    if (crc32c::Mask(crc32c::Value(stored_buf)) != m.crc) return Corrupt("checksum mismatch", g, c);
+    Status s = DecompressChunk(stored_buf, &payload_buf);
+    if (!s.ok()) return Corrupt(s.message(), g, c);
+    payload = payload_buf;
+  }
   FieldColumn& col = out->column;
   col.field_id = meta.id;
+  if (meta.kind != ColumnKind::kInt && meta.kind != ColumnKind::kTime) col.ints.clear();
   Decoder d(payload);
   bool ok = false;
   switch (meta.kind) {
@@ -124,27 +138,6 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   if (!ok || !d.done()) return Corrupt("malformed column data", g, c);
   return Status::Ok();
 }
-
-namespace {
-
-// Spreads the stored (non-reply) rows of `own` over n rows; a reply row takes
-// the counterpart's value of the row before (a stored row: replies never chain).
-// Row i takes own[pos[i]], or counterpart[pos[i]] for a reply: one pass with
-// no branch to mispredict, the same positions for every vector of both
-// columns (computed once per row group from the reply flags).
-template <typename T>
-void ExpandMirrored(const std::vector<T>& own, const std::vector<T>& counterpart,
-                    const std::vector<uint32_t>& pos, const std::vector<uint8_t>& reply,
-                    std::vector<T>* out) {
-  const size_t n = pos.size();
-  out->resize(n);
-  T* o = out->data();
-  const T* a = own.data();
-  const T* b = counterpart.data();
-  for (size_t i = 0; i < n; ++i) o[i] = reply[i] ? b[pos[i]] : a[pos[i]];
-}
-
-}  // namespace
 
 Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
   const ColumnMeta& meta = footer_->columns[c];
@@ -184,71 +177,142 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(flags), &mirror));
   const std::vector<int64_t>& m = mirror->column.ints;
   if (m.size() != n) return Corrupt("bad mirror flags", g, c);
-  size_t replies = 0;
-  for (int64_t f : m) replies += f != 0;
-  if (replies == 0) return DecodeStored(g, c, n, out);
-  const size_t stored = n - replies;
+  if (n == 0) return DecodeStored(g, c, n, out);
   if (mirror->mirror_pos.size() != n) {
-    if (m[0] != 0) return Corrupt("a reply in the first row", g, c);
+    // One pass, no branch: a reply takes the position of the stored row
+    // before it, a stored row the next position.
     mirror->mirror_pos.resize(n);
     mirror->mirror_reply.resize(n);
+    uint32_t* pos = mirror->mirror_pos.data();
+    uint8_t* reply = mirror->mirror_reply.data();
     uint32_t j = 0;
     for (size_t i = 0; i < n; ++i) {
-      const bool reply = m[i] != 0;
-      mirror->mirror_reply[i] = reply;
-      mirror->mirror_pos[i] = reply ? j - 1 : j++;
+      const uint32_t r = m[i] != 0;
+      reply[i] = static_cast<uint8_t>(r);
+      pos[i] = j - r;
+      j += 1 - r;
     }
+    mirror->mirror_rows = j;  // on the flags: how many rows are stored
   }
-  const std::vector<uint32_t>& pos = mirror->mirror_pos;
-  const std::vector<uint8_t>& reply = mirror->mirror_reply;
+  const size_t stored = mirror->mirror_rows;
+  if (stored == n) return DecodeStored(g, c, n, out);
+  if (mirror->mirror_reply[0]) return Corrupt("a reply in the first row", g, c);
   // Both columns' stored rows: the counterpart supplies this one's replies.
+  // Nothing is expanded here (Emit finds each handed-out row's side); the
+  // sides are made alike so that a row's side is a mere index: validity
+  // flags on both or neither, IPv6 flags likewise.
   Decoded *own, *theirs;
   RETURN_IF_ERROR(LoadStored(g, c, stored, &own));
   RETURN_IF_ERROR(LoadStored(g, static_cast<size_t>(other), stored, &theirs));
-  FieldColumn& col = out->column;
-  col.field_id = own->column.field_id;
-  col.kind = own->column.kind;
   auto sized = [&](const auto& v) { return v.size() == stored; };
-  bool ok = true;
-  if (!own->column.valid.empty() || !theirs->column.valid.empty()) {
-    std::vector<uint8_t> a = own->column.valid, b = theirs->column.valid;
-    if (a.empty()) a.assign(stored, 1);
-    if (b.empty()) b.assign(stored, 1);
+  auto align = [&](auto member, uint8_t fill) {
+    auto& a = own->*member;
+    auto& b = theirs->*member;
+    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, fill);
+    return a.empty() || (sized(a) && sized(b));
+  };
+  const bool address = meta.kind == ColumnKind::kAddress;
+  bool ok = own->form == theirs->form && (own->form == Form::kAddress) == address &&
+            own->column.kind == theirs->column.kind;
+  if (ok && (!own->column.valid.empty() || !theirs->column.valid.empty())) {
+    std::vector<uint8_t>& a = own->column.valid;
+    std::vector<uint8_t>& b = theirs->column.valid;
+    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, 1);
     ok = sized(a) && sized(b);
-    if (ok) ExpandMirrored(a, b, pos, reply, &col.valid);
   }
-  if (own->form == Form::kAddress && theirs->form == Form::kAddress) {
-    // Compact on both sides: the counterpart's IPv6 indexes move past ours.
-    out->form = Form::kAddress;
-    out->v6s = own->v6s;
-    out->v6s.insert(out->v6s.end(), theirs->v6s.begin(), theirs->v6s.end());
-    ok = ok && sized(own->small) && sized(theirs->small);
-    if (ok && own->v6.empty() && theirs->v6.empty()) {
-      ExpandMirrored(own->small, theirs->small, pos, reply, &out->small);
-    } else if (ok) {
-      std::vector<uint8_t> a = own->v6, b = theirs->v6;
-      if (a.empty()) a.assign(stored, 0);
-      if (b.empty()) b.assign(stored, 0);
-      std::vector<uint32_t> shifted = theirs->small;
-      const uint32_t offset = static_cast<uint32_t>(own->v6s.size());
-      for (size_t i = 0; i < stored; ++i) shifted[i] += b[i] ? offset : 0;
-      ExpandMirrored(own->small, shifted, pos, reply, &out->small);
-      ExpandMirrored(a, b, pos, reply, &out->v6);
-    }
-  } else if (meta.kind == ColumnKind::kAddress) {
-    ok = false;  // address chunks always decode compact
-  } else {
-    ok = ok && sized(own->column.ints) && sized(theirs->column.ints);
-    if (ok) ExpandMirrored(own->column.ints, theirs->column.ints, pos, reply, &col.ints);
+  if (ok && address) {
+    ok = sized(own->small) && sized(theirs->small) && align(&Decoded::v6, 0);
+  } else if (ok) {
+    ok = own->form == Form::kPlain && sized(own->column.ints) && sized(theirs->column.ints);
   }
   if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
+  out->form = Form::kMirrored;
+  out->column.ints.clear();
+  out->side[0] = own;
+  out->side[1] = theirs;
+  out->pos = mirror->mirror_pos.data();
+  out->reply = mirror->mirror_reply.data();
+  out->mirror_rows = n;
+  out->column.field_id = own->column.field_id;
+  out->column.kind = own->column.kind;
   out->payload = own->payload;
   return Status::Ok();
 }
 
+void SegmentReader::Emit(const Decoded& d, const std::vector<uint32_t>& rows, bool codes,
+                         FieldColumn* col) {
+  const size_t m = rows.size();
+  // `loc(r)` gives the side (0 or 1) and the position of row r's value. Why
+  // it is fast: the loops are instantiated for plain chunks (side 0, position
+  // r: the same loop as a copy) and for mirrored ones, where the side is an
+  // index into two base pointers (no branch per row, nothing expanded for
+  // rows not handed out). Benchmark: bench/segment_bench.cc BM_ReadSelected, BM_ReadColumn.
+  auto emit = [&](const Decoded& s0, const Decoded& s1, auto loc) {
+    if (s0.form == Form::kAddress) {
+      const uint32_t* small[2] = {s0.small.data(), s1.small.data()};
+      col->addrs.clear();
+      col->addrs.reserve(m);
+      if (s0.v6.empty()) {
+        for (uint32_t r : rows) {
+          auto [k, p] = loc(r);
+          col->addrs.push_back(IpAddress::V4(small[k][p]));
+        }
+      } else {
+        const Decoded* side[2] = {&s0, &s1};
+        for (uint32_t r : rows) {
+          auto [k, p] = loc(r);
+          col->addrs.push_back(side[k]->AddressAt(p));
+        }
+      }
+    } else if (s0.form == Form::kDict) {
+      if (codes && !s0.dict.empty()) {
+        col->codes.resize(m);
+        for (size_t i = 0; i < m; ++i) col->codes[i] = s0.small[rows[i]];
+        col->dict = s0.dict;
+      } else {
+        col->strings.resize(m);
+        for (size_t i = 0; i < m; ++i) col->strings[i] = s0.dict[s0.small[rows[i]]];
+      }
+    } else if (!s0.column.ints.empty()) {
+      const int64_t* v[2] = {s0.column.ints.data(), s1.column.ints.data()};
+      col->ints.resize(m);
+      int64_t* o = col->ints.data();
+      for (size_t i = 0; i < m; ++i) {
+        auto [k, p] = loc(rows[i]);
+        o[i] = v[k][p];
+      }
+    } else if (!s0.column.addrs.empty()) {
+      col->addrs.resize(m);
+      for (size_t i = 0; i < m; ++i) col->addrs[i] = s0.column.addrs[rows[i]];
+    } else if (!s0.column.strings.empty()) {
+      col->strings.resize(m);
+      for (size_t i = 0; i < m; ++i) col->strings[i] = s0.column.strings[rows[i]];
+    }
+    if (!s0.column.valid.empty()) {
+      const uint8_t* v[2] = {s0.column.valid.data(), s1.column.valid.data()};
+      col->valid.resize(m);
+      for (size_t i = 0; i < m; ++i) {
+        auto [k, p] = loc(rows[i]);
+        col->valid[i] = v[k][p];
+      }
+    }
+  };
+  if (d.form == Form::kMirrored) {
+    emit(*d.side[0], *d.side[1],
+         [&](uint32_t r) { return std::pair<size_t, uint32_t>(d.reply[r], d.pos[r]); });
+  } else {
+    emit(d, d, [](uint32_t r) { return std::pair<size_t, uint32_t>(0, r); });
+  }
+}
+
 void SegmentReader::Materialize(Decoded* d) {
   FieldColumn& col = d->column;
-  if (d->form == Form::kAddress) {
+  if (d->form == Form::kMirrored) {
+    std::vector<uint32_t> all(d->mirror_rows);
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    Emit(*d, all, false, &col);
+    d->side[0] = d->side[1] = nullptr;
+  } else if (d->form == Form::kAddress) {
     col.addrs.resize(d->small.size());
     for (size_t i = 0; i < d->small.size(); ++i) col.addrs[i] = d->AddressAt(i);
   } else if (d->form == Form::kDict) {
@@ -262,10 +326,64 @@ void SegmentReader::Materialize(Decoded* d) {
   d->dict = {};
 }
 
+SegmentReader::~SegmentReader() {
+  Recycle(&cache_);
+  Recycle(&stored_cache_);
+}
+
+namespace {
+constexpr size_t kMaxSpares = 32;  // more columns than a segment has
+}
+
+// The per-thread spares (see the header).
+SegmentReader::Decoded SegmentReader::Fresh() {
+  Decoded d;
+  if (!Spares().empty()) {
+    d = std::move(Spares().back());
+    Spares().pop_back();
+  }
+  return d;
+}
+
+std::vector<SegmentReader::Decoded>& SegmentReader::Spares() {
+  thread_local std::vector<Decoded> spares;
+  return spares;
+}
+
+void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
+  std::vector<Decoded>& spares = Spares();
+  for (auto& [c, d] : *cache) {
+    if (spares.size() >= kMaxSpares) break;
+    // Empty but with its capacity: every decoder sizes what it fills.
+    d.payload.reset();
+    d.form = Form::kPlain;
+    // Except the ints: an int chunk is decoded over them (DecodeStored clears
+    // them for the other kinds), so the common same-size case fills nothing twice.
+    FieldColumn& col = d.column;
+    col.addrs.clear();
+    col.strings.clear();
+    col.valid.clear();
+    col.codes.clear();
+    col.dict.clear();
+    d.small.clear();
+    d.v6.clear();
+    d.v6s.clear();
+    d.dict.clear();
+    d.mirror_pos.clear();
+    d.mirror_reply.clear();
+    d.side[0] = d.side[1] = nullptr;
+    d.pos = nullptr;
+    d.reply = nullptr;
+    d.mirror_rows = 0;
+    spares.push_back(std::move(d));
+  }
+  cache->clear();
+}
+
 Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
   auto it = stored_cache_.find(c);
   if (it == stored_cache_.end()) {
-    Decoded d;
+    Decoded d = Fresh();
     RETURN_IF_ERROR(DecodeStored(g, c, n, &d));
     it = stored_cache_.emplace(c, std::move(d)).first;
   }
@@ -275,13 +393,13 @@ Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
 
 Status SegmentReader::LoadColumn(size_t g, size_t c, Decoded** out) {
   if (cached_row_group_ != g) {
-    cache_.clear();
-    stored_cache_.clear();
+    Recycle(&cache_);
+    Recycle(&stored_cache_);
     cached_row_group_ = g;
   }
   auto it = cache_.find(c);
   if (it == cache_.end()) {
-    Decoded d;
+    Decoded d = Fresh();
     RETURN_IF_ERROR(DecodeChunk(g, c, &d));
     it = cache_.emplace(c, std::move(d)).first;
   }
@@ -369,25 +487,7 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       col = MissingColumn(field, rows.size());  // not in this segment's layout
     } else {
       RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(c), &d));
-      if (d->form == Form::kAddress) {
-        col.addrs.resize(rows.size());
-        if (d->v6.empty()) {
-          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = IpAddress::V4(d->small[rows[k]]);
-        } else {
-          for (size_t k = 0; k < rows.size(); ++k) col.addrs[k] = d->AddressAt(rows[k]);
-        }
-      } else if (d->form == Form::kDict) {
-        col.strings.resize(rows.size());
-        for (size_t k = 0; k < rows.size(); ++k) col.strings[k] = d->dict[d->small[rows[k]]];
-        if (req.codes) {
-          Slice(d->small, begin, count, sel, &col.codes);
-          col.dict = d->dict;
-        }
-      }
-      if (!d->column.ints.empty()) Slice(d->column.ints, begin, count, sel, &col.ints);
-      if (!d->column.addrs.empty()) Slice(d->column.addrs, begin, count, sel, &col.addrs);
-      if (!d->column.strings.empty()) Slice(d->column.strings, begin, count, sel, &col.strings);
-      if (!d->column.valid.empty()) Slice(d->column.valid, begin, count, sel, &col.valid);
+      Emit(*d, rows, req.codes, &col);
       out->keep_alive.push_back(d->payload);
     }
     out->fields.push_back(std::move(col));

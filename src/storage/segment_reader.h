@@ -34,6 +34,7 @@ namespace flowlens::storage {
 class SegmentReader {
  public:
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
+  ~SegmentReader();
 
   const SegmentFooter& footer() const { return *footer_; }
   const std::string& path() const { return path_; }
@@ -70,7 +71,10 @@ class SegmentReader {
   // index into the IPv6 ones), strings as codes into their dictionary; a
   // 24-byte IpAddress or a string view is made only for the rows a block
   // returns (Materialize() makes them all, for messages).
-  enum class Form : uint8_t { kPlain, kAddress, kDict };
+  // kMirrored (a src/dst address or port column with reply rows, v2 on):
+  // nothing is expanded; row r's value is side[reply[r]]'s value at pos[r],
+  // found only for the rows a block hands out (two sides of the same form).
+  enum class Form : uint8_t { kPlain, kAddress, kDict, kMirrored };
   struct Decoded {
     std::shared_ptr<const void> payload;  // owns the string views
     FieldColumn column;                   // raw messages go in `strings`
@@ -84,13 +88,29 @@ class SegmentReader {
     // or, for a reply, the counterpart's) and whether it is a reply.
     std::vector<uint32_t> mirror_pos;
     std::vector<uint8_t> mirror_reply;
+    // kMirrored: the stored rows of this column (side 0) and of its
+    // counterpart (side 1), and the mirror flags' positions and reply flags.
+    const Decoded* side[2] = {nullptr, nullptr};
+    const uint32_t* pos = nullptr;
+    const uint8_t* reply = nullptr;
+    size_t mirror_rows = 0;  // kMirrored: rows; on the reply flags: stored rows
     IpAddress AddressAt(size_t r) const {
       return v6.empty() || !v6[r] ? IpAddress::V4(small[r]) : v6s[small[r]];
     }
   };
   static void Materialize(Decoded* d);
+  // The values of rows `rows` (positions in the row group) of `d` into *col
+  // (addresses, strings or codes, ints, validity).
+  static void Emit(const Decoded& d, const std::vector<uint32_t>& rows, bool codes,
+                   FieldColumn* col);
 
   SegmentReader() = default;
+  // Decoded chunks' vectors are kept per thread between row groups and
+  // readers (a reader opens per segment), so a chunk decodes into the last
+  // one's buffers: no allocation, page fault or large zero-fill per chunk.
+  static Decoded Fresh();
+  static std::vector<Decoded>& Spares();
+  static void Recycle(std::map<size_t, Decoded>* cache);
   Status LoadColumn(size_t row_group, size_t column, Decoded** out);
   Status DecodeChunk(size_t row_group, size_t column, Decoded* out);
   // The chunk's n stored values, before any reference is undone.

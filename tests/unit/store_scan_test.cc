@@ -18,6 +18,10 @@ namespace flowlens::query {
 namespace {
 
 std::string Line(int i) {
+  if (i % 101 == 50) {  // missing values: fail every comparison
+    return fmt::format("2 123456789012 eni-{:04d} - - - - - - - {} {} - NODATA", i % 5,
+                       1795737600 + i, 1795737660 + i);
+  }
   return fmt::format("2 123456789012 eni-{:04d} 10.0.{}.{} 10.1.0.{} {} {} 6 {} {} {} {} {} OK",
                      i % 5, i % 200, i % 250, i % 7, 40000 + i, i % 3 == 0 ? 22 : 443, i % 30 + 1,
                      100 * i, 1795737600 + i, 1795737660 + i, i % 4 == 0 ? "REJECT" : "ACCEPT");
@@ -78,6 +82,13 @@ TEST_F(StoreScan, WalAndSegmentGiveTheSameRowsAndStatistics) {
       "filter isIpv4InSubnet(srcAddr, \"10.0.1.0/24\") and action = \"REJECT\" | stats count(*)",
       "filter action = \"NOPE\" | stats count(*)",
       "fields @message | filter srcPort < 40010 | sort @timestamp desc",
+      // Every prefilter stage at once: codes, typed tests, the evaluator.
+      "filter action = \"REJECT\" and dstPort = 22 and srcPort > 40100 and packets % 2 = 1 "
+      "| stats count(*) as n by srcAddr | sort srcAddr",
+      "filter (dstPort = 22 or dstPort = 443) and isIpv4InSubnet(srcAddr, \"10.0.0.0/16\") "
+      "and bytes >= 5000 | stats count(*) as n, sum(packets) as p",
+      "filter dstPort in [22, 3389] and action != \"ACCEPT\" | stats count(*)",
+      "filter not isIpv4InSubnet(dstAddr, \"10.1.0.0/30\") | stats count(*) by action",
   };
   std::vector<QueryResult> before;
   for (const std::string& q : queries) {
@@ -101,6 +112,9 @@ TEST_F(StoreScan, WalAndSegmentGiveTheSameRowsAndStatistics) {
   EXPECT_GT(before[1].rows.size(), 10u);
   EXPECT_EQ(before[4].rows.at(0).at(0), "0");
   EXPECT_EQ(before[5].rows.size(), 10u);
+  EXPECT_GT(before[6].rows.size(), 2u);
+  EXPECT_NE(before[7].rows.at(0).at(0), "0");
+  EXPECT_NE(before[8].rows.at(0).at(0), "0");
 }
 
 }  // namespace
