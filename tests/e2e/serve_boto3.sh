@@ -69,9 +69,9 @@ qid = logs.start_query(logGroupName="/vpc/big", startTime=now - 3 * 86400, endTi
 partial = []
 while True:
     r = logs.get_query_results(queryId=qid)
-    if r["status"] != "Running":
+    if r["status"] not in ("Scheduled", "Running"):
         break
-    if r["results"]:
+    if r["status"] == "Running" and r["results"]:
         partial.append(r["statistics"]["recordsMatched"])
     time.sleep(0.01)
 assert r["status"] == "Complete", r["status"]
