@@ -14,10 +14,8 @@ passed=0
 ok() { passed=$((passed + 1)); echo "ok $*"; }
 PY=/usr/bin/python3
 
-cat >"$work/credentials" <<'C'
-[alice]
-aws_access_key_id = AKIAALICE0000000000
-aws_secret_access_key = alice/secret/key+0000000000000000000000
+write_credentials
+cat >>"$work/credentials" <<'C'
 [bob]
 aws_access_key_id = AKIABOB00000000000000
 aws_secret_access_key = bob-secret

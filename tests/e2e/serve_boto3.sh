@@ -6,11 +6,7 @@ bin=$1
 root=$2
 # shellcheck source=serve_common.bash
 source "$root/tests/e2e/serve_common.bash"
-cat >"$work/credentials" <<'C'
-[alice]
-aws_access_key_id = AKIAALICE0000000000
-aws_secret_access_key = alice/secret/key+0000000000000000000000
-C
+write_credentials
 start_server_common --query-threads 1
 timeout 300 /usr/bin/python3 "$root/tests/e2e/serve_boto3.py" "$bin" "$port" "$work" ||
   fail "serve_boto3.py"

@@ -1,6 +1,6 @@
 # Shared by the serve_*.sh end-to-end tests (sourced; not a test itself):
 # a work directory removed on exit, a server killed on exit, `fail`, and
-# start_server/stop_server on a free loopback port.
+# start_server/stop_server on a free loopback port, and write_credentials.
 # Expects: $bin (the flowlens binary). Sets: $work, $port, $server_pid.
 work=$(mktemp -d)
 server_pid=
@@ -36,4 +36,14 @@ stop_server() {
   wait "$server_pid" || rc=$?
   server_pid=
   [ "$rc" = 0 ] || fail "server exit status $rc after SIGTERM"
+}
+
+# Writes alice's key, the one every serve test signs with, to $work/credentials
+# (a test appends other users after it).
+write_credentials() {
+  cat >"$work/credentials" <<'C'
+[alice]
+aws_access_key_id = AKIAALICE0000000000
+aws_secret_access_key = alice/secret/key+0000000000000000000000
+C
 }

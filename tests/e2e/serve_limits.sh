@@ -10,11 +10,7 @@ bin=$1
 root=$2
 # shellcheck source=serve_common.bash
 source "$root/tests/e2e/serve_common.bash"
-cat >"$work/credentials" <<'C'
-[alice]
-aws_access_key_id = AKIAALICE0000000000
-aws_secret_access_key = alice/secret/key+0000000000000000000000
-C
+write_credentials
 start_server_common --max-body-mb 1
 
 timeout 120 /usr/bin/python3 - "$port" "$server_pid" <<'P' || fail "limits"
