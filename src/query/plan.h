@@ -96,8 +96,9 @@ struct Stage {
   std::shared_ptr<const RE2> parse_regex;
   std::vector<int> parse_slots;        // output slot of each star / named group
   std::vector<int> regex_group_index;  // RE2 group number of each output (regex mode)
-  // Per output: 1 when a later command or the query's output reads it. An
-  // output no one reads is left null instead of built (MarkLiveParseOutputs).
+  // Per output: 1 when a later command or the query's output reads it. In
+  // glob mode an output no one reads is left null instead of built
+  // (MarkLiveParseOutputs); regex mode still builds every output.
   std::vector<uint8_t> parse_live;
   // kStats
   std::vector<BoundExprPtr> group_exprs;  // evaluated on input rows
