@@ -162,7 +162,7 @@ void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_
   // Why it is fast: branch-free loops the compiler vectorizes, the validity
   // applied in its own pass only where some value is missing, and sets of one
   // or two values (`port = 22 or port = 3389`) tested without an inner loop.
-  // Benchmark: bench/segment_bench.cc BM_TestIntSet.
+  // Measured on benchmark Q4 (bench/peers/queries/q4.insights) with callgrind.
   if (c.kind == FieldCondition::Kind::kIntRange) {
     const uint64_t lo = static_cast<uint64_t>(c.lo), span = static_cast<uint64_t>(c.hi) - lo;
     for (size_t r = 0; r < m; ++r) pass[r] &= static_cast<uint64_t>(v[r]) - lo <= span;

@@ -470,9 +470,9 @@ std::string CompressChunk(std::string_view payload, int level) {
   thread_local Context cctx;
   std::string& z = cctx.z;
   if (z.size() < bound) z.resize(bound);
-  size_t n = cctx.ctx ? ZSTD_compressCCtx(cctx.ctx, z.data(), bound, payload.data(),
-                                          payload.size(), level)
-                      : ZSTD_compress(z.data(), bound, payload.data(), payload.size(), level);
+  size_t n =
+      cctx.ctx ? ZSTD_compressCCtx(cctx.ctx, z.data(), bound, payload.data(), payload.size(), level)
+               : ZSTD_compress(z.data(), bound, payload.data(), payload.size(), level);
   if (!ZSTD_isError(n) && n + 8 < payload.size()) {
     out.push_back(static_cast<char>(ChunkCodec::kZstd));
     PutVarint64(&out, payload.size());

@@ -347,10 +347,9 @@ SegmentReader::Decoded SegmentReader::Fresh(ColumnKind kind) {
   if (spares.empty()) return d;
   const bool ints = kind == ColumnKind::kInt || kind == ColumnKind::kTime;
   auto size = [&](const Decoded& x) { return ints ? x.column.ints.size() : x.small.size(); };
-  auto best = std::max_element(spares.begin(), spares.end(), [&](const Decoded& a,
-                                                                 const Decoded& b) {
-    return size(a) < size(b);
-  });
+  auto best =
+      std::max_element(spares.begin(), spares.end(),
+                       [&](const Decoded& a, const Decoded& b) { return size(a) < size(b); });
   d = std::move(*best);
   *best = std::move(spares.back());
   spares.pop_back();
