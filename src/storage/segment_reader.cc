@@ -455,11 +455,14 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
         fmt::format("rows {}+{} are not in one row group of {}", first_row, count, path_));
   }
   // The rows handed out, as positions in the row group.
-  std::vector<uint32_t> rows;
-  rows.reserve(count);
+  // Branch-free: every row is written, the next one goes past it only if kept.
+  std::vector<uint32_t> rows(count);
+  size_t kept = 0;
   for (size_t i = 0; i < count; ++i) {
-    if (keep == nullptr || keep[i]) rows.push_back(static_cast<uint32_t>(begin + i));
+    rows[kept] = static_cast<uint32_t>(begin + i);
+    kept += keep == nullptr || keep[i] != 0;
   }
+  rows.resize(kept);
   const std::vector<uint32_t>* sel = keep ? &rows : nullptr;
   out->size = rows.size();
   out->row_ids.resize(rows.size());
