@@ -2,6 +2,8 @@
 
 #include <emmintrin.h>
 
+#include "flowlog/ip_token.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -151,6 +153,9 @@ bool ParseIpv4Sse2(const char* p, size_t len, uint32_t* out) {
 
 namespace {
 
+// Whether addresses take ParseIpv4Ssse3 (decided once per process).
+const bool kUseSsse3 = HasIpv4Ssse3();
+
 // One field: false when the token is not certainly valid. `Kind` is a
 // template argument so that the default layout's parse is straight-line code.
 // With `kExact`, *canonical is cleared when WriteRecord would not write the
@@ -179,21 +184,27 @@ template <ValueKind Kind, bool kExact>
     out->set_int(pos, static_cast<int64_t>(v));
   } else if constexpr (Kind == ValueKind::kAddress) {
     uint32_t bits;
-    // The scalar kernel: on flow-log addresses (octets of one to three
-    // digits in repeating patterns) its branches predict well and it runs
-    // about half the instructions of the SSE2 one (callgrind: ~120 vs ~250
-    // per address; bench/record_parser_bench.cc BM_Ipv4).
-    const bool v4 = Ipv4Inline(tok.data(), tok.size(), &bits);
+    // The shuffle-table kernel (ip_token.h) where the CPU has SSSE3 and 16
+    // bytes can be read, else the scalar one (bench/record_parser_bench.cc
+    // BM_Ipv4).
+    const bool v4 = kUseSsse3 && end - tok.data() >= 16
+                        ? ParseIpv4Ssse3(tok.data(), tok.size(), &bits)
+                        : Ipv4Inline(tok.data(), tok.size(), &bits);
     if (v4) {
       out->set_addr(pos, IpAddress::V4(bits));
     } else {
-      std::optional<IpAddress> a = IpAddress::Parse(tok);  // IPv6
-      if (!a) return false;
+      IpAddress a;
+      if (!ParseIpv6Common(tok.data(), tok.size(), &a)) {
+        // Embedded dotted quads and malformed text: the generic parser.
+        std::optional<IpAddress> slow = IpAddress::Parse(tok);
+        if (!slow) return false;
+        a = *slow;
+      }
       if constexpr (kExact) {
         char text[IpAddress::kMaxTextLength];
-        *canonical &= std::string_view(text, a->Format(text)) == tok;
+        *canonical &= std::string_view(text, a.Format(text)) == tok;
       }
-      out->set_addr(pos, *a);
+      out->set_addr(pos, a);
     }
   } else {
     out->set_str(pos, tok);
