@@ -46,11 +46,6 @@ void CheckTokenParsers(std::string_view f, const char* end) {
   uint32_t bits = 0;
   bool got = ParseIpv4Fast(f.data(), f.size(), &bits);
   if (got != want.has_value() || (got && bits != want->v4_bits())) __builtin_trap();
-  if (f.size() >= 7 && f.size() <= 15 && end - f.data() >= 16) {
-    bits = 0;
-    got = ParseIpv4Sse2(f.data(), f.size(), &bits);
-    if (got != want.has_value() || (got && bits != want->v4_bits())) __builtin_trap();
-  }
   if (HasIpv4Ssse3() && f.size() >= 7 && f.size() <= 15 && end - f.data() >= 16) {
     bits = 0;
     got = ParseIpv4Ssse3(f.data(), f.size(), &bits);

@@ -198,11 +198,9 @@ TEST(SplitRecordParser, TokenKernels) {
                         "1.2.3.4.5", "1..3.4", "256.1.1.1", "1.2.3.4a", "a.b.c.d"}) {
     std::string buf = s + pad;
     std::optional<IpAddress> want = IpAddress::ParseV4(s);
-    uint32_t a = 0, b = 0;
+    uint32_t a = 0;
     EXPECT_EQ(ParseIpv4Fast(buf.data(), s.size(), &a), want.has_value()) << s;
-    EXPECT_EQ(ParseIpv4Sse2(buf.data(), s.size(), &b), want.has_value()) << s;
     if (want) EXPECT_EQ(a, want->v4_bits());
-    if (want) EXPECT_EQ(b, want->v4_bits());
   }
   for (std::string s : {"0", "7", "12345678", "123456789", "1795737601", "1234567890123456",
                         "18446744073709551615", "18446744073709551616", "12a", "-1"}) {
