@@ -8,8 +8,11 @@
 // leading filters put on flow fields (row_conditions.h) are tested on the
 // raw tokens of the line: a line that fails one could never pass the filters,
 // so it is counted and dropped without being parsed or checked (`filter
-// action = "REJECT"` parses only the REJECT lines). Benchmarks:
-// bench/scan_bench.cc BM_ParseChunk*.
+// action = "REJECT"` parses only the REJECT lines). Flow rows go into typed
+// columns sized for a whole batch and written by index, with missing values
+// listed and turned into validity at the end of the batch (most batches have
+// a few '-' fields; a validity byte per row cost more than the value).
+// Benchmarks: bench/scan_bench.cc BM_ParseChunk*.
 #include <unordered_map>
 
 #include "flowlog/line_splitter.h"
