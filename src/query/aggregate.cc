@@ -316,31 +316,19 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
-    // The other's keys in its slot order, which is the order of their hash:
-    // both tables hash alike, so the probes walk ours from end to end (two
-    // streams when one table is twice the other) instead of at random, and
-    // a million-group merge runs at memory speed. Probed a batch at a time.
-    std::vector<FixedKey> keys;
-    std::vector<uint32_t> from_ids;
-    keys.reserve(other.groups_);
-    from_ids.reserve(other.groups_);
-    other.WithFixedIndex([&](const auto& idx) {
-      idx.ForEach([&](const FixedKey& k, uint32_t id) {
-        keys.push_back(k);
-        from_ids.push_back(id);
-      });
-    });
+    // The other's keys in id order, probed a batch at a time (prefetched),
+    // so map[] is written in order.
+    std::vector<FixedKey> keys =
+        other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
     if (!other.v6_addrs_.empty()) {
       for (FixedKey& k : keys) k = Translate(other, k);
     }
     hashes_.resize(kBatchSize);
-    ids_.resize(kBatchSize);
     groups_ = WithFixedIndex([&](auto& idx) {
       idx.Reserve(std::max(groups_, other.groups_));
       for (size_t off = 0; off < keys.size(); off += kBatchSize) {
         const size_t m = std::min(kBatchSize, keys.size() - off);
-        idx.FindOrInsertBatch(keys.data() + off, m, ids_.data(), nullptr, hashes_.data());
-        for (size_t i = 0; i < m; ++i) map[from_ids[off + i]] = ids_[i];
+        idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
       }
       return idx.size();
     });

@@ -10,8 +10,8 @@
 // 16 for a narrow key, four slots a cache line), so a probe is one cache line
 // and a compare of a few words, with no key arena and no per-key allocation.
 // FindOrInsertBatch hashes every key of a batch first, then probes with the
-// slot of the key 32 rows on prefetched (about a DRAM latency of work ahead),
-// so the cache misses of a large table overlap; a key equal to the row before (runs of one time bin, one flow)
+// slot of a later key prefetched, so the cache misses of a large table
+// overlap; a key equal to the row before (runs of one time bin, one flow)
 // takes the previous id without a probe. Load factor at most 1/2, linear
 // probing; a big table sits on huge pages (huge_page_allocator.h). Benchmark:
 // bench/aggregation_bench.cc (BM_FixedKeys*).
@@ -89,7 +89,7 @@ class BasicFixedKeyIndex {
   void FindOrInsertBatch(const FixedKey* keys, size_t n, uint32_t* ids, uint8_t* inserted,
                          uint64_t* hashes) {
     for (size_t i = 0; i < n; ++i) hashes[i] = HashFixedKey(keys[i]);
-    constexpr size_t kAhead = 32;
+    constexpr size_t kAhead = 8;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
       bool ins = false;
