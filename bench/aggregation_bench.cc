@@ -22,6 +22,7 @@
 
 #include "flowlog/generator.h"
 #include "query/aggregate.h"
+#include "query/ast.h"
 #include "query/evaluator.h"
 #include "query/executor.h"
 
@@ -175,6 +176,23 @@ Stage KernelStage(std::vector<int> keys, AggKind kind) {
   return stage;
 }
 
+// Times one group table fed `batches` (kKernelRows rows) and finished.
+void TimeTable(benchmark::State& state, const Stage& stage, const std::vector<Batch>& batches) {
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  size_t groups = 0;
+  for (auto _ : state) {
+    GroupTable table(stage, -1, &eval);
+    for (const Batch& b : batches) table.Add(b);
+    Batch out = table.Finish(6, &eval, false);
+    groups = out.size;
+    benchmark::DoNotOptimize(out.columns.data());
+  }
+  state.counters["groups"] = static_cast<double>(groups);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
+}
+
 // range(0): groups; range(1): 0 count(*), 1 sum(bytes), 2 count_distinct(bytes).
 void RunGroupBy(benchmark::State& state, bool two_keys) {
   const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
@@ -182,19 +200,7 @@ void RunGroupBy(benchmark::State& state, bool two_keys) {
                             state.range(1) == 0   ? AggKind::kCountStar
                             : state.range(1) == 1 ? AggKind::kSum
                                                   : AggKind::kCountDistinct);
-  Plan plan;
-  QueryTimes times;
-  EvalState eval(plan, &times);
-  size_t groups = 0;
-  for (auto _ : state) {
-    GroupTable table(stage, -1, &eval);
-    for (const Batch& b : d.batches) table.Add(b);
-    Batch out = table.Finish(6, &eval, false);
-    groups = out.size;
-    benchmark::DoNotOptimize(out.columns.data());
-  }
-  state.counters["groups"] = static_cast<double>(groups);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
+  TimeTable(state, stage, d.batches);
 }
 
 void BM_FixedKeys1(benchmark::State& s) {
@@ -235,38 +241,76 @@ void BM_MergeTables(benchmark::State& state) {
 }
 BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMillisecond);
 
-// sum(bytes) by a timestamp key in runs of `range(0)` equal rows, as
-// `stats sum(bytes) by bin(5m)` sees time-ordered records (a handful of bins
-// a batch).
-void BM_SumByTimeBin(benchmark::State& state) {
-  const KernelData& d = Kernels(1000);
-  const int64_t run = state.range(0);
+// The kernel data's bytes (slot 3) with a timestamp column (slot 2) of
+// ts(row), missing in every `missing_every`-th row (0: none).
+template <typename F>
+std::vector<Batch> TimeBatches(F&& ts_of_row, size_t missing_every) {
   std::vector<Batch> batches;
   size_t row = 0;
-  for (const Batch& b : d.batches) {
+  for (const Batch& b : Kernels(1000).batches) {
     Batch t;
     t.size = b.size;
     t.columns.resize(6);
     t.columns[3] = b.columns[3];
-    t.columns[2].kind = ColumnKind::kTimestamp;
+    Column& ts = t.columns[2];
+    ts.kind = ColumnKind::kTimestamp;
+    if (missing_every) ts.valid.assign(b.size, 1);
     for (size_t r = 0; r < b.size; ++r, ++row) {
-      t.columns[2].ints.push_back(1700000000000 + static_cast<int64_t>(row) / run * 300000);
+      ts.ints.push_back(ts_of_row(row));
+      if (missing_every && row % missing_every == 0) ts.valid[r] = 0;
     }
     batches.push_back(std::move(t));
   }
+  return batches;
+}
+
+// sum(bytes) by a timestamp key in runs of `range(0)` equal rows, as
+// `stats sum(bytes) by bin(5m)` sees time-ordered records (a handful of bins
+// a batch).
+void BM_SumByTimeBin(benchmark::State& state) {
+  const int64_t run = state.range(0);
+  std::vector<Batch> batches = TimeBatches(
+      [run](size_t row) { return 1700000000000 + static_cast<int64_t>(row) / run * 300000; }, 0);
   Stage stage = KernelStage({2}, AggKind::kSum);
-  Plan plan;
-  QueryTimes times;
-  EvalState eval(plan, &times);
-  for (auto _ : state) {
-    GroupTable table(stage, -1, &eval);
-    for (const Batch& b : batches) table.Add(b);
-    Batch out = table.Finish(6, &eval, false);
-    benchmark::DoNotOptimize(out.columns.data());
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
+  TimeTable(state, stage, batches);
 }
 BENCHMARK(BM_SumByTimeBin)->Arg(1)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// `stats sum(bytes) by bin(5m)` as the query runs it: the key is the bin()
+// expression over raw timestamps, so this times TimeBinKeys and the run path
+// of the sum (AddRun). range(0): 0 records in time order (35k rows a bin, as
+// a day of 10M records), 1 shuffled timestamps within a day (a fresh bin
+// almost every row: the slow side of the kernel); range(1): 1 with every
+// 50th timestamp missing.
+void BM_SumByBinExpr(benchmark::State& state) {
+  uint64_t x = 12345;
+  const bool shuffled = state.range(0) != 0;
+  std::vector<Batch> batches = TimeBatches(
+      [&x, shuffled](size_t row) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        return 1700000000000 + (shuffled ? static_cast<int64_t>((x >> 20) % 86400000)
+                                         : static_cast<int64_t>(row) * 9);
+      },
+      state.range(1) ? 50 : 0);
+  Stage stage = KernelStage({2}, AggKind::kSum);
+  stage.group_exprs[0]->kind = BoundKind::kBin;
+  stage.group_exprs[0]->period_amount = 5;
+  stage.group_exprs[0]->period_unit = static_cast<int>(PeriodUnit::kMinute);
+  TimeTable(state, stage, batches);
+}
+BENCHMARK(BM_SumByBinExpr)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Unit(benchmark::kMillisecond);
+
+// `stats sum(bytes), count(*)` with no `by`: one run per batch (AddRun).
+void BM_SumNoKeys(benchmark::State& state) {
+  const KernelData& d = Kernels(1000);
+  Stage stage = KernelStage({}, AggKind::kSum);
+  AggSpec count;
+  count.kind = AggKind::kCountStar;
+  count.result_slot = 4;
+  stage.aggregates.push_back(std::move(count));
+  TimeTable(state, stage, d.batches);
+}
+BENCHMARK(BM_SumNoKeys)->Unit(benchmark::kMillisecond);
 
 // Filters of the benchmark queries: action = "REJECT" (0), dstPort = 22 or
 // dstPort = 3389 (1), isIpv4InSubnet(srcAddr, "10.0.1.0/24") (2).

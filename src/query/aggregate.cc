@@ -47,6 +47,8 @@ GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
     mode_ = Mode::kGlobal;
     groups_ = 1;
     ResizeStates();
+  } else if (stage.group_exprs.size() == 1 && stage.group_exprs[0]->kind == BoundKind::kBin) {
+    time_bins_.emplace(stage.group_exprs[0]->period_amount, stage.group_exprs[0]->period_unit);
   }
 }
 
@@ -215,38 +217,64 @@ void GroupTable::ToGeneric() {
   mode_ = Mode::kGeneric;
 }
 
-void GroupTable::Add(const Batch& batch) {
+bool GroupTable::AddTimeBinKeys(const Batch& batch) {
+  if (!time_bins_) return false;
+  const int slot = stage_.group_exprs[0]->slot;
+  if (slot < 0 || slot >= static_cast<int>(batch.columns.size())) return false;
+  const Column& ts = batch.columns[slot];
+  if (!TimeBinKeys::Takes(ts)) return false;
+  if (mode_ == Mode::kUndecided) {
+    // The layout ChooseLayout gives the evaluated bin() column.
+    lanes_ = {Lane{ColumnKind::kTimestamp, 0, 0, 64}};
+    narrow_ = true;
+    mode_ = Mode::kFixed;
+  }
+  if (mode_ != Mode::kFixed) return false;
+  time_bins_->Assign(ts, batch.size, &narrow_index_, ids_.data(), &runs_);
+  groups_ = narrow_index_.size();
+  return true;
+}
+
+void GroupTable::AddFixedOrGenericKeys(const Batch& batch) {
   const size_t n = batch.size;
-  if (n == 0) return;
   std::vector<ColumnRef> keys;
   keys.reserve(stage_.group_exprs.size());
   for (const auto& g : stage_.group_exprs) keys.push_back(Evaluate(*g, batch, *state_));
-  ids_.resize(n);
   if (mode_ == Mode::kUndecided) mode_ = ChooseLayout(keys) ? Mode::kFixed : Mode::kGeneric;
   if (mode_ == Mode::kFixed && !FitsLayout(keys)) ToGeneric();
-  switch (mode_) {
-    case Mode::kGlobal:
-      std::fill(ids_.begin(), ids_.end(), 0);
-      break;
-    case Mode::kFixed:
-      BuildFixedKeys(keys, n);
-      hashes_.resize(n);
-      groups_ = WithFixedIndex([&](auto& idx) {
-        idx.FindOrInsertBatch(keys_.data(), n, ids_.data(), nullptr, hashes_.data());
-        return idx.size();
-      });
-      break;
-    default:
-      for (size_t r = 0; r < n; ++r) {
-        key_.clear();
-        for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key_);
-        bool inserted;
-        ids_[r] = generic_.FindOrInsert(key_, &inserted);
-      }
-      groups_ = generic_.size();
-      break;
+  if (mode_ == Mode::kFixed) {
+    BuildFixedKeys(keys, n);
+    hashes_.resize(n);
+    groups_ = WithFixedIndex([&](auto& idx) {
+      idx.FindOrInsertBatch(keys_.data(), n, ids_.data(), nullptr, hashes_.data());
+      return idx.size();
+    });
+    return;
+  }
+  for (size_t r = 0; r < n; ++r) {
+    key_.clear();
+    for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key_);
+    bool inserted;
+    ids_[r] = generic_.FindOrInsert(key_, &inserted);
+  }
+  groups_ = generic_.size();
+}
+
+void GroupTable::Add(const Batch& batch) {
+  const size_t n = batch.size;
+  if (n == 0) return;
+  ids_.resize(n);
+  runs_.clear();
+  if (mode_ == Mode::kGlobal) {
+    std::fill(ids_.begin(), ids_.end(), 0);
+    runs_.push_back(GroupRun{0, 0});
+  } else if (!AddTimeBinKeys(batch)) {
+    AddFixedOrGenericKeys(batch);
   }
   ResizeStates();
+  // Runs long enough on average that adding a run at a time beats a row at a time.
+  constexpr size_t kMinAverageRun = 8;
+  const bool by_runs = !runs_.empty() && runs_.size() * kMinAverageRun <= n;
   const Column* ts =
       timestamp_slot_ >= 0 && timestamp_slot_ < static_cast<int>(batch.columns.size())
           ? &batch.columns[timestamp_slot_]
@@ -254,11 +282,15 @@ void GroupTable::Add(const Batch& batch) {
   static const Column kNoArg{};
   for (size_t a = 0; a < accs_.size(); ++a) {
     const AggSpec& spec = stage_.aggregates[a];
-    if (!spec.arg) {
-      accs_[a]->Add(ids_.data(), n, kNoArg, batch, ts);
+    ColumnRef arg = spec.arg ? Evaluate(*spec.arg, batch, *state_) : ColumnRef(&kNoArg);
+    if (by_runs &&
+        accs_[a]->AddRun(runs_[0].group, 0, runs_.size() > 1 ? runs_[1].begin : n, arg.get())) {
+      for (size_t i = 1; i < runs_.size(); ++i) {
+        const size_t end = i + 1 < runs_.size() ? runs_[i + 1].begin : n;
+        accs_[a]->AddRun(runs_[i].group, runs_[i].begin, end, arg.get());
+      }
       continue;
     }
-    ColumnRef arg = Evaluate(*spec.arg, batch, *state_);
     accs_[a]->Add(ids_.data(), n, arg.get(), batch, ts);
   }
 }

@@ -11,6 +11,9 @@
 //   side table with its bit set in the tag) with a null bit per key, built a
 //   batch at a time from the column arrays and probed in a FixedKeyIndex, or
 //   in a NarrowKeyIndex (16-byte slots) when the keys fill one lane only;
+//   a table keyed by bin(period) alone takes its ids from the typed
+//   @timestamp column through TimeBinKeys (time_bin_keys.h), without
+//   evaluating the bin column or hashing its rows;
 // - generic: each key Value encoded as bytes (EncodeKey: a type tag, then a
 //   fixed-width payload or a length-prefixed text) in a KeyIndex.
 // A later batch whose key columns do not fit the fixed layout (text, mixed
@@ -19,14 +22,17 @@
 // give the same groups (numeric text groups with its number).
 //
 // Aggregate states live in Accumulators (group_accumulators.h), flat arrays
-// by group id. The table counts the bytes of its keys and states; the caller
-// checks them against the query's memory budget with CheckMemory().
+// by group id. A batch whose rows come in a few runs of one group (no `by`,
+// or time bins of ordered records) is added a run at a time where the
+// accumulator can (Accumulator::AddRun). The table counts the bytes of its keys and states; the
+// caller checks them against the query's memory budget with CheckMemory().
 //
 // Thread safety: one table per thread; Merge() takes another table by value.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +43,7 @@
 #include "query/group_accumulators.h"
 #include "query/key_index.h"
 #include "query/plan.h"
+#include "query/time_bin_keys.h"
 
 namespace flowlens::query {
 
@@ -70,6 +77,9 @@ class GroupTable {
     uint8_t bits;  // 64 or 32
   };
 
+  // Keys the batch through time_bins_ when it can (fills ids_ and runs_).
+  bool AddTimeBinKeys(const Batch& batch);
+  void AddFixedOrGenericKeys(const Batch& batch);
   bool ChooseLayout(const std::vector<ColumnRef>& keys);
   bool FitsLayout(const std::vector<ColumnRef>& keys) const;
   void BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n);
@@ -101,12 +111,14 @@ class GroupTable {
   NarrowKeyIndex narrow_index_;  // kFixed, one lane
   FixedKeyIndex v6_ids_;         // kFixed: IPv6 address -> id in v6_addrs_
   std::vector<IpAddress> v6_addrs_;
-  KeyIndex generic_;  // kGeneric: key bytes -> group
+  KeyIndex generic_;                      // kGeneric: key bytes -> group
+  std::optional<TimeBinKeys> time_bins_;  // the only key is bin(period)
   std::vector<std::unique_ptr<Accumulator>> accs_;
   size_t groups_ = 0;
   // Scratch for one batch.
   std::vector<FixedKey> keys_;
   std::vector<uint32_t> ids_;
+  std::vector<GroupRun> runs_;  // empty: the batch is not known to run in groups
   std::vector<uint64_t> hashes_;
   std::string key_;
 };

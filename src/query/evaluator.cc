@@ -372,7 +372,8 @@ ColumnRef Evaluate(const BoundExpr& e, const Batch& batch, EvalState& state) {
     ColumnKind k = kids.back()->kind;
     all_constant &= k == ColumnKind::kConstant || k == ColumnKind::kNull;
   }
-  size_t rows = all_constant && e.kind != BoundKind::kSlot ? 1 : n;
+  // bin() reads its slot directly (no children): never one row for all.
+  size_t rows = all_constant && e.kind != BoundKind::kSlot && e.kind != BoundKind::kBin ? 1 : n;
   ColumnBuilder out(rows);
   Value args[16];
   std::vector<Value> many(e.children.size() > 16 ? e.children.size() : 0);

@@ -149,6 +149,20 @@ class CountAccumulator final : public Accumulator {
       UpdateStates(c, groups, ids, n, [&](int64_t& s, size_t r) { s += arg.valid[r]; });
     }
   }
+  bool AddRun(uint32_t group, size_t begin, size_t end, const Column& arg) override {
+    int64_t& c = counts_[group];
+    if (star_ || arg.kind == ColumnKind::kConstant ||
+        (arg.kind != ColumnKind::kMixed && arg.kind != ColumnKind::kNull && arg.valid.empty())) {
+      c += static_cast<int64_t>(end - begin);
+    } else if (arg.kind == ColumnKind::kMixed) {
+      for (size_t r = begin; r < end; ++r) c += !arg.values[r].is_null();
+    } else if (arg.kind != ColumnKind::kNull) {
+      int64_t k = 0;
+      for (size_t r = begin; r < end; ++r) k += arg.valid[r];
+      c += k;
+    }
+    return true;
+  }
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<CountAccumulator&>(other);
     for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
@@ -204,6 +218,50 @@ class SumAccumulator final : public Accumulator {
       if (num) AddNumber(st[ids[r]], *num, 1);
     }
   }
+  // Why it is fast: the state stays in registers for the whole run, and a run
+  // of ints small enough that no prefix of it can overflow the int64 sum
+  // (the case of bytes and packets) is summed in a loop the compiler
+  // vectorizes, then added once: the same exact sum as row by row.
+  bool AddRun(uint32_t group, size_t begin, size_t end, const Column& arg) override {
+    State s = states_[group];
+    if (arg.kind == ColumnKind::kInt) {
+      const int64_t* x = arg.ints.data();
+      if (arg.valid.empty()) {
+        if (!s.is_double() && end - begin <= kBatchSize && s.isum < kSumBound &&
+            s.isum > -kSumBound) {
+          // |x| <= 2^50 for every value and at most 2^12 values: every prefix
+          // of the run sums to less than 2^62 in magnitude, so no row would
+          // have overflowed the state.
+          uint64_t total = 0, spread = 0;
+          for (size_t r = begin; r < end; ++r) {
+            total += static_cast<uint64_t>(x[r]);
+            spread |= static_cast<uint64_t>(x[r]) + kValueBound;
+          }
+          if (spread < 2 * kValueBound) {
+            s.isum += static_cast<int64_t>(total);
+            s.bits += kOne * (end - begin);
+            states_[group] = s;
+            return true;
+          }
+        }
+        for (size_t r = begin; r < end; ++r) AddInt(s, x[r]);
+      } else {
+        for (size_t r = begin; r < end; ++r) {
+          if (arg.valid[r]) AddInt(s, x[r]);
+        }
+      }
+    } else if (arg.kind == ColumnKind::kDouble) {
+      for (size_t r = begin; r < end; ++r) {
+        if (!arg.IsValid(r)) continue;
+        s.bits += kOne;
+        AddDouble(s, arg.doubles[r]);
+      }
+    } else if (arg.kind != ColumnKind::kNull) {
+      return false;
+    }
+    states_[group] = s;
+    return true;
+  }
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<SumAccumulator&>(other);
     const State* from_states = o.states_.data();
@@ -250,6 +308,9 @@ class SumAccumulator final : public Accumulator {
 
  private:
   static constexpr uint64_t kOne = 2;  // one more value in State::bits
+  // AddRun's bounds: values within +-2^50, sums within +-2^62.
+  static constexpr uint64_t kValueBound = uint64_t{1} << 50;
+  static constexpr int64_t kSumBound = int64_t{1} << 62;
   struct State {
     union {
       int64_t isum = 0;

@@ -9,8 +9,10 @@
 // then turns double), count_distinct inserts (group, value) pairs into shared
 // sets: a DistinctPairSet per type (fixed-width values whose bits fit 32:
 // ports, IPv4), a FixedKeyIndex (wider ints, timestamps) or a KeyIndex (text
-// and others). Big state arrays sit on huge pages (huge_page_allocator.h). Untyped or rare inputs take a Value-per-row
-// path with the same rules (value.h, docs/compat.md). min, max, pct, stddev,
+// and others). Big state arrays sit on huge pages (huge_page_allocator.h).
+// Untyped or rare inputs take a Value-per-row path with the same rules
+// (value.h, docs/compat.md). count, sum and avg also add a run of rows of one
+// group at a time (AddRun), keeping the state in registers. min, max, pct, stddev,
 // earliest, latest, sortsFirst and sortsLast keep a Value-based state.
 //
 //   auto acc = MakeAccumulator(spec);
@@ -38,6 +40,14 @@ class Accumulator {
   // `timestamps` (may be null) give earliest/latest the order of rows.
   virtual void Add(const uint32_t* ids, size_t n, const Column& arg, const Batch& batch,
                    const Column* timestamps) = 0;
+  // Adds rows begin..end-1 of `arg`, all of group `group`, when this
+  // aggregate has a run path for `arg` (count, sum, avg of typed columns):
+  // the same result as Add with those ids, without a state access per row.
+  // False (and nothing added) otherwise: call Add.
+  virtual bool AddRun(uint32_t group, size_t begin, size_t end, const Column& arg) {
+    (void)group, (void)begin, (void)end, (void)arg;
+    return false;
+  }
   // Folds in `other` (same aggregate): its group g goes to group map[g].
   virtual void Merge(Accumulator&& other, const uint32_t* map) = 0;
   // The aggregate's value for a group (may reorder pct's samples).

@@ -83,6 +83,9 @@ class PeriodFloor {
     }
     return FloorToPeriod(ms, amount_, unit_);
   }
+  // The period in ms when it is fixed (ms to week) and takes the fast path
+  // above; 0 for calendar periods.
+  int64_t fixed_period() const { return period_; }
 
  private:
   static constexpr int64_t kSafe = int64_t{1} << 61;
