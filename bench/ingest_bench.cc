@@ -73,13 +73,9 @@ struct Data {
   ~Data() { fs::remove_all(dir); }
 
   storage::SegmentBuilder* Fill(storage::SegmentBuilder* b) const {
-    const int iface = Layout::Default().PositionOf(fields::kInterfaceId);
     const int start = Layout::Default().PositionOf(fields::kStart);
-    std::string stream;
     for (size_t i = 0; i < records.size(); ++i) {
-      stream.assign(records[i].str_at(iface));
-      stream += "-all";
-      b->Add(records[i], lines[i], exact[i] != 0, records[i].int_at(start) * 1000, 1, stream);
+      b->Add(records[i], lines[i], exact[i] != 0, records[i].int_at(start) * 1000);
     }
     return b;
   }
@@ -128,7 +124,7 @@ BENCHMARK(BM_ParseAndDecideExact)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
 void BM_BuilderAdd(benchmark::State& state) {
   const Data& d = TheData();
   for (auto _ : state) {
-    storage::SegmentBuilder b(Layout::Default());
+    storage::SegmentBuilder b(Layout::Default(), 1, "flowlens-bench");
     benchmark::DoNotOptimize(d.Fill(&b)->rows());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
@@ -138,7 +134,7 @@ BENCHMARK(BM_BuilderAdd)->Unit(benchmark::kMillisecond);
 // Add into a builder that was Reset after its last segment: no growth, no page faults.
 void BM_BuilderAddReused(benchmark::State& state) {
   const Data& d = TheData();
-  storage::SegmentBuilder b(Layout::Default());
+  storage::SegmentBuilder b(Layout::Default(), 1, "flowlens-bench");
   for (auto _ : state) {
     b.Reset();
     benchmark::DoNotOptimize(d.Fill(&b)->rows());
@@ -153,7 +149,7 @@ void BM_BuilderWrite(benchmark::State& state) {
   const std::string path = d.dir + "/b.seg";
   for (auto _ : state) {
     state.PauseTiming();
-    auto b = std::make_unique<storage::SegmentBuilder>(Layout::Default());
+    auto b = std::make_unique<storage::SegmentBuilder>(Layout::Default(), 1, "flowlens-bench");
     d.Fill(b.get());
     auto file = storage::DefaultFileSystem()->NewWritableFile(path);
     if (!file.ok()) std::abort();
