@@ -167,6 +167,7 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
     }
   }
   rg_cols_.resize(columns_.size());
+  rg_dicts_.resize(columns_.size());
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& from = columns_[c];
     FieldColumn& to = rg_cols_[c];
@@ -198,9 +199,10 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
           for (size_t i = 0; i < n; ++i) to.addrs[i] = IpAddress::V4(v[rows[i]]);
         }
         break;
-      case ValueKind::kString:
-        to.strings.resize(n);
-        for (size_t i = 0; i < n; ++i) to.strings[i] = from.dict.at(from.ids[rows[i]]);
+      case ValueKind::kString:  // as codes (SegmentEncoder renumbers them)
+        to.strings.clear();
+        Gather(from.ids, rows, &to.codes);
+        rg_dicts_[c] = from.dict.values();
         break;
     }
   }
@@ -218,8 +220,8 @@ Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment
     GatherRowGroup(rows);
     uint64_t message_bytes = 0;
     for (uint32_t r : rows) message_bytes += lengths_[r];
-    RETURN_IF_ERROR(encoder.AddRowGroup(
-        {rg_ts_, rg_ingest_, rg_stream_, rg_raw_, rg_messages_, rg_cols_, message_bytes}));
+    RETURN_IF_ERROR(encoder.AddRowGroup({rg_ts_, rg_ingest_, rg_stream_, rg_raw_, rg_messages_,
+                                         rg_cols_, message_bytes, rg_dicts_}));
   }
   return encoder.Finish();
 }

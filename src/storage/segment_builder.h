@@ -119,6 +119,7 @@ class SegmentBuilder {
   std::vector<uint8_t> rg_raw_;
   std::vector<std::string_view> rg_messages_;
   std::vector<FieldColumn> rg_cols_;
+  std::vector<std::span<const std::string_view>> rg_dicts_;
 };
 
 }  // namespace flowlens::storage

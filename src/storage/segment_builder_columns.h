@@ -166,6 +166,7 @@ class StringDictionary {
     }
   }
   std::string_view at(uint32_t id) const { return values_[id]; }
+  const std::vector<std::string_view>& values() const { return values_; }  // by id
   size_t size() const { return values_.size(); }  // with the empty string, id 0
   void Clear() {
     values_.assign(1, std::string_view());
