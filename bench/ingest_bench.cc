@@ -1,7 +1,8 @@
 // The bulk loader's kernels (ingest/bulk_loader.h) on generated default-format
 // records: the line parse with its round-trip decision, the segment builder's
-// Add (typed columns, interning) and Write (row order, row groups, encoding),
-// (fresh, and reused after Reset as the loader does), and a whole `flowlens
+// Add (compact typed columns, interning into dictionary ids) and Write (row
+// order, row groups, encoding with the ids as string codes),
+// (fresh, and reused after Reset, which the loader measured not worth it), and a whole `flowlens
 // ingest` into an empty store on 1 and 2 threads: of one plain file, and of
 // the same records as 16 .gz objects (loaded side by side). The CPU a record costs end to end is
 // IngestFile's CPU time per item (several threads: take real time with the process's CPU from
@@ -73,13 +74,9 @@ struct Data {
   ~Data() { fs::remove_all(dir); }
 
   storage::SegmentBuilder* Fill(storage::SegmentBuilder* b) const {
-    const int iface = Layout::Default().PositionOf(fields::kInterfaceId);
     const int start = Layout::Default().PositionOf(fields::kStart);
-    std::string stream;
     for (size_t i = 0; i < records.size(); ++i) {
-      stream.assign(records[i].str_at(iface));
-      stream += "-all";
-      b->Add(records[i], lines[i], exact[i] != 0, records[i].int_at(start) * 1000, 1, stream);
+      b->Add(records[i], lines[i], exact[i] != 0, records[i].int_at(start) * 1000);
     }
     return b;
   }
@@ -128,17 +125,36 @@ BENCHMARK(BM_ParseAndDecideExact)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)
 void BM_BuilderAdd(benchmark::State& state) {
   const Data& d = TheData();
   for (auto _ : state) {
-    storage::SegmentBuilder b(Layout::Default());
+    storage::SegmentBuilder b(Layout::Default(), 1, "flowlens-bench");
     benchmark::DoNotOptimize(d.Fill(&b)->rows());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
 }
 BENCHMARK(BM_BuilderAdd)->Unit(benchmark::kMillisecond);
 
+// Interning one string column (arg: layout position; 2 is interface-id,
+// which changes almost every row, 12 action, which rarely does) into the
+// builder's dictionary: the per-row cost of a 4-byte id instead of a string.
+void BM_DictionaryIntern(benchmark::State& state) {
+  const Data& d = TheData();
+  const auto pos = static_cast<size_t>(state.range(0));
+  std::vector<std::string_view> values;  // one contiguous column, as the parser hands them over
+  for (const FlowRecord& r : d.records) values.push_back(r.str_at(pos));
+  for (auto _ : state) {
+    storage::StringDictionary dict;
+    Arena arena;
+    uint64_t sum = 0;
+    for (std::string_view v : values) sum += dict.Intern(v, &arena);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+}
+BENCHMARK(BM_DictionaryIntern)->Arg(2)->Arg(12)->Unit(benchmark::kMicrosecond);
+
 // Add into a builder that was Reset after its last segment: no growth, no page faults.
 void BM_BuilderAddReused(benchmark::State& state) {
   const Data& d = TheData();
-  storage::SegmentBuilder b(Layout::Default());
+  storage::SegmentBuilder b(Layout::Default(), 1, "flowlens-bench");
   for (auto _ : state) {
     b.Reset();
     benchmark::DoNotOptimize(d.Fill(&b)->rows());
@@ -153,7 +169,7 @@ void BM_BuilderWrite(benchmark::State& state) {
   const std::string path = d.dir + "/b.seg";
   for (auto _ : state) {
     state.PauseTiming();
-    auto b = std::make_unique<storage::SegmentBuilder>(Layout::Default());
+    auto b = std::make_unique<storage::SegmentBuilder>(Layout::Default(), 1, "flowlens-bench");
     d.Fill(b.get());
     auto file = storage::DefaultFileSystem()->NewWritableFile(path);
     if (!file.ok()) std::abort();

@@ -456,6 +456,14 @@ bool DecodeRawColumn(Decoder* d, size_t n, std::vector<std::string_view>* values
   return true;
 }
 
+void EncodeStringCodes(std::span<const std::string_view> dict, std::span<const int64_t> ids,
+                       const uint8_t* valid, size_t n, std::string* out) {
+  EncodeValidity(valid, n, out);
+  PutVarint64(out, dict.size());
+  for (std::string_view s : dict) PutString(out, s);
+  EncodeInts(ids, out);
+}
+
 std::string CompressChunk(std::string_view payload, int level) {
   std::string out;
   size_t bound = ZSTD_compressBound(payload.size());

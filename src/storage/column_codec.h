@@ -37,6 +37,12 @@ void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid
 void EncodeStringColumn(std::span<const std::string_view> values, const uint8_t* valid,
                         std::string* out);
 
+// The bytes EncodeStringColumn writes, from a writer that has codes already
+// (segment_builder.h): `dict` the distinct present values in order of first
+// appearance, `ids` the present rows' indices into it, `valid` null or n flags.
+void EncodeStringCodes(std::span<const std::string_view> dict, std::span<const int64_t> ids,
+                       const uint8_t* valid, size_t n, std::string* out);
+
 // Raw messages: validity, then the present messages as length-prefixed bytes.
 void EncodeRawColumn(std::span<const std::string_view> values, const uint8_t* valid,
                      std::string* out);

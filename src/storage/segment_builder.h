@@ -2,30 +2,37 @@
 // parsing each record once: the bulk loader's path (ingest/bulk_loader.h),
 // which writes segments straight from files instead of through the WAL.
 //
-// Add() copies what it keeps: string values are interned once per builder
-// (a flow log's account, interface, action and status repeat endlessly, so
-// the column holds views of a few interned strings) and a line that does not
-// round-trip exactly is copied whole. The source text can go as soon as
-// Add() returns, so files are read in blocks.
+// Add() copies what it keeps, compactly (segment_builder_columns.h: ~70
+// bytes a default-format row): ints in 32 bits while they fit, IPv4 as 32
+// bits, strings as 4-byte ids into per-column dictionaries (a flow log's
+// account, interface, action and status repeat endlessly), validity as bits;
+// a line that does not round-trip exactly is copied whole. The source text
+// can go as soon as Add() returns, so files are read in blocks. A row's
+// stream is `<interface-id>-all` (as the flow-log service names streams),
+// found through the interface's dictionary id, or the fallback stream when
+// the layout has no interface-id or the row lacks it.
 //
 // Write() sorts the rows by (stream, @timestamp) as every segment is sorted
-// and hands them to the SegmentEncoder a row group at a time. Reset() then
-// empties the builder but keeps its memory: a loader that reuses builders
-// does not page-fault its column vectors in again for every segment (that
-// was an eighth of a bulk load's CPU time, in the kernel).
+// and hands them to the SegmentEncoder a row group at a time, widened to the
+// reader's FieldColumns. Reset() then empties the builder but keeps its
+// memory: a loader that reuses builders does not page-fault its column
+// vectors in again for every segment.
 //
-//   SegmentBuilder b(layout);
-//   b.Add(record, line, exact, start * 1000, now_ms, "eni-1-all");
+//   SegmentBuilder b(layout, now_ms, "flowlens-flows.log");
+//   b.Add(record, line, exact, start * 1000);
 //   ASSIGN_OR_RETURN(SegmentFooter f, b.Write(file, id, group_id, 9));
+//
+// At most kMaxRows rows (row numbers and dictionary ids are 32-bit; a
+// dictionary never holds more values than rows, so it cannot overflow).
 //
 // Thread safety: one builder per thread.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "common/arena.h"
@@ -34,6 +41,7 @@
 #include "flowlog/record.h"
 #include "storage/file_system.h"
 #include "storage/row_block.h"
+#include "storage/segment_builder_columns.h"
 #include "storage/segment_footer.h"
 
 namespace flowlens::storage {
@@ -47,22 +55,20 @@ struct StreamLoad {
   int64_t last_event_ms = 0;
 };
 
-// A hash of short strings (ids, stream names) a word at a time: std::hash's
-// byte loop was 5% of an ingest's instructions in the builder's lookups.
-struct ShortStringHash {
-  size_t operator()(std::string_view s) const;
-};
-
 class SegmentBuilder {
  public:
-  explicit SegmentBuilder(const Layout& layout);
+  static constexpr size_t kMaxRows = size_t{1} << 31;
+
+  // Every row gets @ingestionTime `ingestion_ms`; rows without an interface
+  // go to stream `fallback_stream`.
+  SegmentBuilder(const Layout& layout, int64_t ingestion_ms, std::string fallback_stream);
   SegmentBuilder(const SegmentBuilder&) = delete;
   SegmentBuilder& operator=(const SegmentBuilder&) = delete;
 
   // Appends a record parsed from `line`; `exact`: WriteRecord(record) == line,
-  // so the line is rebuilt from the columns rather than stored.
-  void Add(const FlowRecord& record, std::string_view line, bool exact, int64_t timestamp_ms,
-           int64_t ingestion_ms, std::string_view stream);
+  // so the line is rebuilt from the columns rather than stored. At most
+  // kMaxRows rows.
+  void Add(const FlowRecord& record, std::string_view line, bool exact, int64_t timestamp_ms);
 
   size_t rows() const { return timestamps_.size(); }
   // Per stream, in the order of the segment's stream table.
@@ -77,29 +83,43 @@ class SegmentBuilder {
   void Reset();
 
  private:
-  std::string_view Intern(size_t column, std::string_view s);
+  // The layout position's values; which member is used follows the kind.
+  struct Column {
+    ValueKind kind = ValueKind::kInt;
+    RowFlags missing;
+    IntValues ints;
+    AddrValues addrs;
+    std::vector<uint32_t> ids;
+    StringDictionary dict;
+  };
+  uint32_t StreamOf(const FlowRecord& record, int64_t timestamp_ms);
+  void SortRows();
+  void GatherRowGroup(std::span<const uint32_t> rows);
 
   const Layout& layout_;
-  Arena arena_;  // interned strings and raw lines
-  // One per layout position; `valid` stays empty (all present) until a row
-  // lacks the value.
-  std::vector<FieldColumn> columns_;
-  std::vector<std::unordered_set<std::string_view, ShortStringHash>> interned_;  // per column
-  std::vector<std::string_view> last_interned_;                                  // per column
-  std::vector<int64_t> timestamps_, ingestion_times_, streams_index_;
-  std::vector<uint8_t> raw_;
-  std::vector<uint32_t> lengths_;           // of each row's line (the footer's message bytes)
-  std::vector<std::string_view> messages_;  // raw lines (in arena_) where raw_
+  const int64_t ingestion_ms_;
+  const std::string fallback_stream_;
+  const int iface_pos_;
+  Arena arena_;                  // interned strings and raw lines
+  std::vector<Column> columns_;  // one per layout position
+  std::vector<int64_t> timestamps_;
+  std::vector<uint32_t> streams_index_;
+  std::vector<uint32_t> lengths_;            // of each row's line (the footer's message bytes)
+  RowFlags raw_;                             // rows that keep their line
+  std::vector<uint32_t> raw_rows_;           // those rows, ascending
+  std::vector<std::string_view> raw_lines_;  // their lines (in arena_)
   std::vector<StreamLoad> streams_;
-  std::unordered_map<std::string_view, uint32_t, ShortStringHash> stream_ids_;  // keys in arena_
-  std::string_view last_stream_;
-  uint32_t last_stream_id_ = 0;
+  std::vector<uint32_t> iface_streams_;  // by interface id: stream index + 1, 0 = none yet
+  uint32_t fallback_index_ = 0;          // stream index + 1 of fallback_stream_, 0 = none yet
+  std::unordered_map<std::string, uint32_t> stream_names_;  // index by name
   // Write()'s working memory, kept for the next segment.
   std::vector<uint32_t> order_;
+  std::vector<uint64_t> keys_;
   std::vector<int64_t> rg_ts_, rg_ingest_, rg_stream_;
   std::vector<uint8_t> rg_raw_;
   std::vector<std::string_view> rg_messages_;
   std::vector<FieldColumn> rg_cols_;
+  std::vector<std::span<const std::string_view>> rg_dicts_;
 };
 
 }  // namespace flowlens::storage

@@ -52,6 +52,10 @@ struct RowGroupColumns {
   // Sum of the byte lengths of the rows' messages (as ingested, without line
   // ends), for the footer (RowGroupMeta::message_bytes).
   uint64_t message_bytes = 0;
+  // Optional, one per field: a string field whose `strings` is empty comes as
+  // `codes` into this dictionary (the bulk loader's interned ids), which the
+  // encoder renumbers instead of hashing every value again.
+  std::span<const std::span<const std::string_view>> dicts;
 };
 
 class SegmentEncoder {
@@ -65,6 +69,8 @@ class SegmentEncoder {
 
  private:
   Status Put(std::string_view payload, const ColumnStats& stats, RowGroupMeta* rg);
+  void EncodeCodes(const FieldColumn& col, std::span<const std::string_view> dict,
+                   const uint8_t* valid);
 
   WritableFile* file_;
   const Layout* layout_;
@@ -80,6 +86,10 @@ class SegmentEncoder {
   Status status_;
   std::string payload_;
   std::vector<int64_t> scratch_;
+  // Codes renumbered in order of first appearance (RenumberCodes).
+  std::vector<uint32_t> renumber_;
+  std::vector<uint32_t> first_seen_;
+  std::vector<std::string_view> chunk_dict_;
 };
 
 struct SegmentRow {

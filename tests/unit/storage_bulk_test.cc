@@ -63,7 +63,7 @@ class StorageBulk : public ::testing::Test {
   // Loads lines [from, to) as two segments plus an object mark.
   Status Load(Store* store, int from, int to, const ObjectKey& key) {
     const Layout& layout = Layout::Default();
-    SegmentBuilder a(layout), b(layout);
+    SegmentBuilder a(layout, 1, "flowlens-x"), b(layout, 1, "flowlens-x");
     FlowRecord rec(layout);
     RecordError err;
     std::string scratch;
@@ -72,9 +72,7 @@ class StorageBulk : public ::testing::Test {
       if (!ParseRecord(line, layout, &rec, &err)) return Status::Internal(err.reason);
       scratch.clear();
       WriteRecord(layout, rec, &scratch);
-      (i % 2 ? a : b)
-          .Add(rec, line, scratch == line, (1795737600LL + i * 7) * 1000, 1,
-               fmt::format("eni-{}-all", i % 3));
+      (i % 2 ? a : b).Add(rec, line, scratch == line, (1795737600LL + i * 7) * 1000);
     }
     BulkLoad load;
     load.group = "/g";
