@@ -89,8 +89,8 @@ struct RowBlock {
   std::vector<int64_t> ingestion_times;
   std::vector<std::string_view> streams;
   std::vector<std::string_view> messages;
-  std::vector<uint8_t>
-      raw_kept;  // with ColumnRequest::raw_messages: 1 = messages[r] is the raw line
+  // With ColumnRequest::raw_messages: 1 where messages[r] is the row's raw line.
+  std::vector<uint8_t> raw_kept;
   std::vector<FieldColumn> fields;  // one per ColumnRequest::fields entry, same order
   // Bytes of the rows' messages (without line ends) when the reader has them
   // at hand whatever the request (unflushed events); 0 from segments, whose
