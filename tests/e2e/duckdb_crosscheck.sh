@@ -4,8 +4,8 @@
 set -euo pipefail
 bin=$1
 root=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=common.bash
+source "$(dirname "$0")/common.bash"
 if [ ! -d "$root/tests/peer/node_modules/@duckdb/node-api" ]; then
   echo "DuckDB for node is missing: run scripts/setup (it installs tests/peer's npm packages)" >&2
   exit 1

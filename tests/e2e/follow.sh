@@ -4,10 +4,10 @@
 # stored once, and SIGTERM stops it cleanly with everything flushed.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
+# shellcheck source=common.bash
+source "$(dirname "$0")/common.bash"
 pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+on_exit='[ -n "$pid" ] && kill "$pid" 2>/dev/null'
 "$bin" generate --records 20000 --seed 9 -o "$work/all.log" >/dev/null
 "$bin" generate --records 6000 --seed 10 --s3 -o "$work/objs" >/dev/null
 head -5000 "$work/all.log" > "$work/live.log"

@@ -4,8 +4,8 @@
 # Insights query over the generated day, and the global totals match too.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=common.bash
+source "$(dirname "$0")/common.bash"
 "$bin" generate --records 150000 --seed 11 --scenarios all -o "$work/day.log" >/dev/null
 python3 - "$bin" "$work/day.log" <<'PY'
 import json, subprocess, sys

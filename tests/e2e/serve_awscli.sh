@@ -10,8 +10,6 @@ bin=$1
 root=$2
 # shellcheck source=serve_common.bash
 source "$root/tests/e2e/serve_common.bash"
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $*"; }
 PY=/usr/bin/python3
 
 write_credentials

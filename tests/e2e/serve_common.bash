@@ -1,19 +1,13 @@
 # Shared by the serve_*.sh end-to-end tests (sourced; not a test itself):
-# a work directory removed on exit, a server killed on exit, `fail`, and
-# start_server/stop_server on a free loopback port, and write_credentials.
+# common.bash ($work, `fail`, `ok`), a server killed on exit and whose log
+# ends a failure's message, start_server/stop_server on a free loopback port,
+# and write_credentials.
 # Expects: $bin (the flowlens binary). Sets: $work, $port, $server_pid.
-work=$(mktemp -d)
+# shellcheck source=common.bash
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  [ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2
-  exit 1
-}
+on_exit='if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; fi'
+on_fail='[ -f "$work/server.log" ] && tail -20 "$work/server.log" >&2'
 # Starts `flowlens serve` on 127.0.0.1:0 with $work/data and $work/credentials
 # (plus the arguments given) and reads the port it reports.
 start_server_common() {

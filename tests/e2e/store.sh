@@ -4,12 +4,9 @@
 # groups/streams/check, bad input, and a corrupt segment.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=common.bash
+source "$(dirname "$0")/common.bash"
 data="$work/data"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $*"; }
 
 "$bin" generate --records 60000 --seed 5 -o "$work/day.log" >/dev/null
 "$bin" generate --records 30000 --seed 6 --s3 -o "$work/bucket" >/dev/null

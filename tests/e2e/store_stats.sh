@@ -6,12 +6,9 @@
 # the leading filter leaves.
 set -euo pipefail
 bin=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=common.bash
+source "$(dirname "$0")/common.bash"
 data="$work/data"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-passed=0
-ok() { passed=$((passed + 1)); echo "ok $*"; }
 
 "$bin" generate --records 150000 --seed 9 -o "$work/day.log" >/dev/null
 "$bin" ingest --data-dir "$data" -g /vpc/day "$work/day.log" >/dev/null
