@@ -2,6 +2,8 @@
 
 #include <emmintrin.h>
 
+#include "flowlog/ip_token.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -82,46 +84,6 @@ namespace {
   return true;
 }
 
-// Dotted quad with SSE2 (baseline on x86-64), without a branch per byte or
-// per octet: one 16-byte load gives the dot and digit masks; the three dots
-// give the octets' places; each octet's value comes from its up to three
-// digits, chosen by its length. Needs 16 readable bytes at p.
-[[gnu::always_inline]] inline bool Ipv4Sse2(const char* p, size_t len, uint32_t* out) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const uint32_t in = (1u << len) - 1;
-  const uint32_t dots =
-      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')))) & in;
-  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-  const uint32_t digits = static_cast<uint32_t>(_mm_movemask_epi8(
-                              _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d))) &
-                          in;
-  if ((dots | digits) != in || dots == 0) return false;
-  const uint32_t d1 = static_cast<uint32_t>(__builtin_ctz(dots));
-  uint32_t rest = dots & (dots - 1);
-  if (rest == 0) return false;
-  const uint32_t d2 = static_cast<uint32_t>(__builtin_ctz(rest));
-  rest &= rest - 1;
-  if (rest == 0) return false;
-  const uint32_t d3 = static_cast<uint32_t>(__builtin_ctz(rest));
-  if ((rest & (rest - 1)) != 0) return false;
-  alignas(16) uint8_t b[32] = {};
-  _mm_store_si128(reinterpret_cast<__m128i*>(b), d);
-  const uint32_t starts[4] = {0, d1 + 1, d2 + 1, d3 + 1};
-  const uint32_t lens[4] = {d1, d2 - d1 - 1, d3 - d2 - 1, static_cast<uint32_t>(len) - d3 - 1};
-  uint32_t bits = 0;
-  bool bad = false;
-  for (int i = 0; i < 4; ++i) {
-    const uint32_t s = starts[i], l = lens[i];
-    const uint32_t x0 = b[s], x1 = b[s + 1], x2 = b[s + 2];
-    const uint32_t val = l == 1 ? x0 : l == 2 ? x0 * 10 + x1 : x0 * 100 + x1 * 10 + x2;
-    bad |= (l - 1 > 2) | (l > 1 && x0 == 0) | (val > 255);
-    bits = (bits << 8) | (val & 0xff);
-  }
-  if (bad) return false;
-  *out = bits;
-  return true;
-}
-
 // Validate-only for an integer field the caller does not keep: true when the
 // token is 1..`safe` digits, which can never exceed the field's largest value
 // (`safe` is one fewer digit than that value has, at most 16). One 16-byte
@@ -145,11 +107,10 @@ bool ParseIpv4Fast(const char* p, size_t len, uint32_t* out) {
   return Ipv4Inline(p, len, out);
 }
 
-bool ParseIpv4Sse2(const char* p, size_t len, uint32_t* out) {
-  return Ipv4Sse2(p, len, out);
-}
-
 namespace {
+
+// Whether addresses take ParseIpv4Ssse3 (decided once per process).
+const bool kUseSsse3 = HasIpv4Ssse3();
 
 // One field: false when the token is not certainly valid. `Kind` is a
 // template argument so that the default layout's parse is straight-line code.
@@ -179,21 +140,27 @@ template <ValueKind Kind, bool kExact>
     out->set_int(pos, static_cast<int64_t>(v));
   } else if constexpr (Kind == ValueKind::kAddress) {
     uint32_t bits;
-    // The scalar kernel: on flow-log addresses (octets of one to three
-    // digits in repeating patterns) its branches predict well and it runs
-    // about half the instructions of the SSE2 one (callgrind: ~120 vs ~250
-    // per address; bench/record_parser_bench.cc BM_Ipv4).
-    const bool v4 = Ipv4Inline(tok.data(), tok.size(), &bits);
+    // The shuffle-table kernel (ip_token.h) where the CPU has SSSE3 and 16
+    // bytes can be read, else the scalar one (bench/record_parser_bench.cc
+    // BM_Ipv4).
+    const bool v4 = kUseSsse3 && end - tok.data() >= 16
+                        ? ParseIpv4Ssse3(tok.data(), tok.size(), &bits)
+                        : Ipv4Inline(tok.data(), tok.size(), &bits);
     if (v4) {
       out->set_addr(pos, IpAddress::V4(bits));
     } else {
-      std::optional<IpAddress> a = IpAddress::Parse(tok);  // IPv6
-      if (!a) return false;
+      IpAddress a;
+      if (!ParseIpv6Common(tok.data(), tok.size(), &a)) {
+        // Embedded dotted quads and malformed text: the generic parser.
+        std::optional<IpAddress> slow = IpAddress::Parse(tok);
+        if (!slow) return false;
+        a = *slow;
+      }
       if constexpr (kExact) {
         char text[IpAddress::kMaxTextLength];
-        *canonical &= std::string_view(text, a->Format(text)) == tok;
+        *canonical &= std::string_view(text, a.Format(text)) == tok;
       }
-      out->set_addr(pos, *a);
+      out->set_addr(pos, a);
     }
   } else {
     out->set_str(pos, tok);

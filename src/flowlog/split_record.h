@@ -17,7 +17,7 @@
 // scanning); integers of up to 16 digits are converted 8 bytes at a time
 // (SWAR); integers not kept are only validated, with one 16-byte digit
 // compare when they are short enough to be in range; dotted-quad IPv4 has its
-// own tight parser; strings not kept cost nothing.
+// own kernels (ip_token.h); strings not kept cost nothing.
 //
 // Thread safety: immutable after construction; share it between threads.
 #pragma once
@@ -67,10 +67,8 @@ class SplitRecordParser {
 bool ParseDigitsFast(const char* p, size_t len, const char* end, uint64_t* out);
 
 // Dotted-quad IPv4 exactly as IpAddress::ParseV4 accepts it: a tight scalar
-// loop (the one Parse uses: fewer instructions, well predicted on flow logs),
-// and a branch-free SSE2 version that needs 16 readable bytes at p
-// (bench/record_parser_bench.cc BM_Ipv4*).
+// loop, the fallback of ParseIpv4Ssse3 (ip_token.h) where 16 bytes cannot be
+// read or the CPU lacks SSSE3 (bench/record_parser_bench.cc BM_Ipv4).
 bool ParseIpv4Fast(const char* p, size_t len, uint32_t* out);
-bool ParseIpv4Sse2(const char* p, size_t len, uint32_t* out);
 
 }  // namespace flowlens

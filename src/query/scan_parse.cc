@@ -8,8 +8,11 @@
 // leading filters put on flow fields (row_conditions.h) are tested on the
 // raw tokens of the line: a line that fails one could never pass the filters,
 // so it is counted and dropped without being parsed or checked (`filter
-// action = "REJECT"` parses only the REJECT lines). Benchmarks:
-// bench/scan_bench.cc BM_ParseChunk*.
+// action = "REJECT"` parses only the REJECT lines). Flow rows go into typed
+// columns sized for a whole batch and written by index, with missing values
+// listed and turned into validity at the end of the batch (most batches have
+// a few '-' fields; a validity byte per row cost more than the value).
+// Benchmarks: bench/scan_bench.cc BM_ParseChunk*.
 #include <unordered_map>
 
 #include "flowlog/line_splitter.h"
@@ -66,6 +69,35 @@ ColumnKind KindOf(const Binding& b) {
       break;
   }
   return ColumnKind::kNull;
+}
+
+// Validity stays empty (all present) until the first missing value.
+void PushValid(Column& c, bool ok, size_t rows) {
+  if (c.valid.empty()) {
+    if (ok) return;
+    c.valid.assign(rows, 1);
+  }
+  c.valid.push_back(ok);
+}
+
+// Row `row` of a sized typed column: the value, or a zero and the row listed
+// as missing.
+template <typename T>
+[[gnu::always_inline]] inline void PutValue(T* out, size_t row, bool present, const T& value,
+                                            std::vector<uint32_t>* missing) {
+  if (present) [[likely]] {
+    out[row] = value;
+  } else {
+    out[row] = T{};
+    missing->push_back(static_cast<uint32_t>(row));
+  }
+}
+
+// Values in a typed flow-field column (int, address or string).
+size_t TypedSize(const Column& c) {
+  return c.kind == ColumnKind::kAddress  ? c.addrs.size()
+         : c.kind == ColumnKind::kString ? c.strings.size()
+                                         : c.ints.size();
 }
 
 }  // namespace
@@ -189,6 +221,73 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   uint64_t non_flow = 0;
 
   bool batch_mixed = false;  // a column of this batch went mixed (JSON lines)
+  // Rows with no value, per flow fill, until the batch is flushed or goes
+  // mixed: most batches have a few ('-' fields of NODATA records), and
+  // listing them beats pushing a validity byte for every row.
+  std::vector<std::vector<uint32_t>> missing(fills.size());
+  auto settle_valid = [&]() {
+    for (size_t i = 0; i < fills.size(); ++i) {
+      if (missing[i].empty()) continue;
+      Column& c = batch.columns[fills[i].slot];
+      c.valid.assign(TypedSize(c), 1);
+      for (uint32_t r : missing[i]) c.valid[r] = 0;
+      missing[i].clear();
+    }
+  };
+  // While `sized`, the typed flow-field columns hold kBatchSize slots and
+  // plain rows are written by index through `outs` (no capacity check per
+  // value); the first row that is not plain sizes them down to the rows so
+  // far (`unsize`) and the batch goes on with push_back.
+  struct Out {
+    int64_t* ints = nullptr;
+    IpAddress* addrs = nullptr;
+    std::string_view* strs = nullptr;
+  };
+  std::vector<Out> outs(fills.size());
+  bool sized = false;
+  auto size_columns = [&]() {
+    for (size_t i = 0; i < fills.size(); ++i) {
+      Column& c = batch.columns[fills[i].slot];
+      switch (fills[i].fill) {
+        case Fill::kInt:
+        case Fill::kTimestamp:
+          c.ints.resize(kBatchSize);
+          outs[i].ints = c.ints.data();
+          break;
+        case Fill::kAddr:
+          c.addrs.resize(kBatchSize);
+          outs[i].addrs = c.addrs.data();
+          break;
+        case Fill::kStr:
+          c.strings.resize(kBatchSize);
+          outs[i].strs = c.strings.data();
+          break;
+        default:
+          break;
+      }
+    }
+    sized = true;
+  };
+  auto unsize = [&]() {
+    if (!sized) return;
+    for (size_t i = 0; i < fills.size(); ++i) {
+      Column& c = batch.columns[fills[i].slot];
+      if (fills[i].fill == Fill::kInt || fills[i].fill == Fill::kTimestamp) {
+        c.ints.resize(batch.size);
+      }
+      if (fills[i].fill == Fill::kAddr) c.addrs.resize(batch.size);
+      if (fills[i].fill == Fill::kStr) c.strings.resize(batch.size);
+    }
+    sized = false;
+  };
+  // Once the batch is mixed, validity is pushed row by row.
+  auto mark_valid = [&](size_t i, Column& c, bool ok) {
+    if (batch_mixed) [[unlikely]] {
+      PushValid(c, ok, batch.size);
+    } else if (!ok) [[unlikely]] {
+      missing[i].push_back(static_cast<uint32_t>(batch.size));
+    }
+  };
   auto start_batch = [&]() {
     batch_mixed = false;
     batch = Batch();
@@ -216,9 +315,12 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
       }
     }
     for (auto& jb : json_builders) jb = ColumnBuilder(kBatchSize);
+    size_columns();
   };
   auto flush = [&]() {
     if (batch.size == 0) return;
+    unsize();
+    settle_valid();
     for (size_t i = 0; i < binds.size(); ++i) {
       if (binds[i].source == FieldSource::kOther) {
         batch.columns[binds[i].slot] = json_builders[i].Finish();
@@ -226,14 +328,6 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     }
     sink(batch);
     start_batch();
-  };
-  // Validity stays empty (all present) until the first missing value.
-  auto push_valid = [&](Column& c, bool ok) {
-    if (c.valid.empty()) {
-      if (ok) return;
-      c.valid.assign(batch.size, 1);
-    }
-    c.valid.push_back(ok);
   };
 
   start_batch();
@@ -289,34 +383,8 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
         if (binds[i].source == FieldSource::kOther) json_builders[i].Append(json_values[i]);
       }
     }
-    // A flow row of a batch with no mixed column (nearly every row) goes
-    // straight to the typed columns; a JSON line's value, or a column already
-    // mixed, takes the mixed path.
-    const bool plain = flow && !batch_mixed;
-    for (size_t i = 0; i < fills.size(); ++i) {
-      const FlowFill& f = fills[i];
-      Column& c = batch.columns[f.slot];
-      const bool ok = flow && f.pos >= 0 && rec.present(f.pos);
-      if (!plain && f.fill >= Fill::kInt && f.fill <= Fill::kStr) {
-        const Value& jv = json_values[i];
-        if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
-          // A JSON line gives this field another type: the column goes mixed.
-          if (c.kind != ColumnKind::kMixed) ToMixed(&c, batch.size);
-          batch_mixed = true;
-          if (!jv.is_null()) {
-            c.values.push_back(jv);
-          } else if (!ok) {
-            c.values.push_back(Value::Null());
-          } else if (f.fill == Fill::kAddr) {
-            c.values.push_back(Value::Address(rec.addr_at(f.pos)));
-          } else if (f.fill == Fill::kStr) {
-            c.values.push_back(Value::String(rec.str_at(f.pos)));
-          } else {
-            c.values.push_back(Value::Int(rec.int_at(f.pos)));
-          }
-          continue;
-        }
-      }
+    // The fields that do not come from the record (the same for every row).
+    auto fill_other = [&](const FlowFill& f, Column& c) {
       switch (f.fill) {
         case Fill::kMessage:
           c.strings.push_back(line);
@@ -339,20 +407,83 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
             c.strings.push_back(chunk.input->display_name);
           }
           break;
-        case Fill::kInt:
-          c.ints.push_back(ok ? rec.int_at(f.pos) : 0);
-          push_valid(c, ok);
+        default:
           break;
-        case Fill::kAddr:
-          c.addrs.push_back(ok ? rec.addr_at(f.pos) : IpAddress{});
-          push_valid(c, ok);
-          break;
-        case Fill::kStr:
-          c.strings.push_back(ok ? rec.str_at(f.pos) : std::string_view());
-          push_valid(c, ok);
-          break;
-        case Fill::kNone:
-          break;
+      }
+    };
+    // A flow row of a batch with no mixed column (nearly every row) goes
+    // straight to the typed columns, by index while they are sized; a JSON
+    // line's value, or a column already mixed, takes the mixed path.
+    const bool plain = flow && !batch_mixed;
+    if (plain && sized) [[likely]] {
+      const size_t row = batch.size;
+      for (size_t i = 0; i < fills.size(); ++i) {
+        const FlowFill& f = fills[i];
+        const size_t pos = static_cast<size_t>(f.pos);
+        switch (f.fill) {
+          case Fill::kInt:
+            PutValue(outs[i].ints, row, rec.present(pos), rec.int_at(pos), &missing[i]);
+            break;
+          case Fill::kAddr:
+            PutValue(outs[i].addrs, row, rec.present(pos), rec.addr_at(pos), &missing[i]);
+            break;
+          case Fill::kStr:
+            PutValue(outs[i].strs, row, rec.present(pos), rec.str_at(pos), &missing[i]);
+            break;
+          case Fill::kTimestamp:
+            outs[i].ints[row] = ts;
+            break;
+          default:
+            fill_other(f, batch.columns[f.slot]);
+            break;
+        }
+      }
+    } else {
+      unsize();
+      for (size_t i = 0; i < fills.size(); ++i) {
+        const FlowFill& f = fills[i];
+        Column& c = batch.columns[f.slot];
+        const bool ok = flow && f.pos >= 0 && rec.present(f.pos);
+        if (!plain && f.fill >= Fill::kInt && f.fill <= Fill::kStr) {
+          const Value& jv = json_values[i];
+          if (!jv.is_null() || c.kind == ColumnKind::kMixed) {
+            // A JSON line gives this field another type: the column goes mixed.
+            if (c.kind != ColumnKind::kMixed) {
+              if (!batch_mixed) settle_valid();
+              ToMixed(&c, batch.size);
+            }
+            batch_mixed = true;
+            if (!jv.is_null()) {
+              c.values.push_back(jv);
+            } else if (!ok) {
+              c.values.push_back(Value::Null());
+            } else if (f.fill == Fill::kAddr) {
+              c.values.push_back(Value::Address(rec.addr_at(f.pos)));
+            } else if (f.fill == Fill::kStr) {
+              c.values.push_back(Value::String(rec.str_at(f.pos)));
+            } else {
+              c.values.push_back(Value::Int(rec.int_at(f.pos)));
+            }
+            continue;
+          }
+        }
+        switch (f.fill) {
+          case Fill::kInt:
+            c.ints.push_back(ok ? rec.int_at(f.pos) : 0);
+            mark_valid(i, c, ok);
+            break;
+          case Fill::kAddr:
+            c.addrs.push_back(ok ? rec.addr_at(f.pos) : IpAddress{});
+            mark_valid(i, c, ok);
+            break;
+          case Fill::kStr:
+            c.strings.push_back(ok ? rec.str_at(f.pos) : std::string_view());
+            mark_valid(i, c, ok);
+            break;
+          default:
+            fill_other(f, c);
+            break;
+        }
       }
     }
     batch.source_ids.push_back(chunk.source_id);

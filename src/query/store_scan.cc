@@ -160,19 +160,89 @@ void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_
   }
   if (f.ints.size() != m) return;  // not an int column: likewise
   const int64_t* v = f.ints.data();
+  // Why it is fast: branch-free loops the compiler vectorizes, the validity
+  // applied in its own pass only where some value is missing, and sets of one
+  // or two values (`port = 22 or port = 3389`) tested without an inner loop.
+  // Measured on benchmark Q4 (bench/peers/queries/q4.insights) with callgrind.
   if (c.kind == FieldCondition::Kind::kIntRange) {
-    for (size_t r = 0; r < m; ++r) pass[r] &= valid(r) && v[r] >= c.lo && v[r] <= c.hi;
+    const uint64_t lo = static_cast<uint64_t>(c.lo), span = static_cast<uint64_t>(c.hi) - lo;
+    for (size_t r = 0; r < m; ++r) pass[r] &= static_cast<uint64_t>(v[r]) - lo <= span;
   } else if (c.kind == FieldCondition::Kind::kIntSet) {
-    for (size_t r = 0; r < m; ++r) {
-      bool in = false;
-      for (int64_t x : c.ints) in |= v[r] == x;
-      pass[r] &= valid(r) && in;
+    const std::vector<int64_t>& set = c.ints;
+    if (set.size() == 1) {
+      const int64_t a = set[0];
+      for (size_t r = 0; r < m; ++r) pass[r] &= v[r] == a;
+    } else if (set.size() == 2) {
+      const int64_t a = set[0], b = set[1];
+      for (size_t r = 0; r < m; ++r) pass[r] &= (v[r] == a) | (v[r] == b);
+    } else {
+      for (size_t r = 0; r < m; ++r) {
+        pass[r] &= pass[r] && std::binary_search(set.begin(), set.end(), v[r]);
+      }
     }
+  } else {
+    return;
   }
+  if (!all_valid) {
+    const uint8_t* ok = f.valid.data();
+    for (size_t r = 0; r < m; ++r) pass[r] &= ok[r];
+  }
+}
+
+// The int constants of `e` when it is `slot = k` (either side), `slot in [k,
+// ...]`, or an `or` of those, all on `slot` with int constants; false for any
+// other shape.
+bool IntEqualities(const BoundExpr& e, int slot, std::vector<int64_t>* out) {
+  if (e.kind == BoundKind::kBinary && e.op == Op::kOr) {
+    return IntEqualities(*e.children[0], slot, out) && IntEqualities(*e.children[1], slot, out);
+  }
+  if (e.kind == BoundKind::kBinary && e.op == Op::kEq) {
+    const BoundExpr* a = e.children[0].get();
+    const BoundExpr* k = e.children[1].get();
+    if (a->kind == BoundKind::kConstant) std::swap(a, k);
+    if (a->kind != BoundKind::kSlot || a->slot != slot || k->kind != BoundKind::kConstant ||
+        k->constant.type != ValueType::kInt) {
+      return false;
+    }
+    out->push_back(k->constant.i);
+    return true;
+  }
+  if (e.kind == BoundKind::kIn && !e.negate && e.children.size() == 1 &&
+      e.children[0]->kind == BoundKind::kSlot && e.children[0]->slot == slot && !e.list.empty()) {
+    for (const Value& k : e.list) {
+      if (k.type != ValueType::kInt) return false;
+      out->push_back(k.i);
+    }
+    return true;
+  }
+  return false;
+}
+
+// Whether conjunct `cj` of stage `st` says exactly what one of the stage's
+// int-set tests already applied to the int column of the same slot: the
+// evaluator then has nothing left to drop and is not run for it. A missing
+// value fails both (an equality with a missing value is not true).
+bool TestedExactly(const FilterStage& st, const FilterStage::Conjunct& cj,
+                   const storage::RowBlock& block, std::vector<int64_t>* scratch) {
+  const int slot = st.binds[cj.bind].slot;
+  for (const FilterStage::Test& t : st.tests) {
+    const FieldCondition& c = *t.condition;
+    const Binding& bd = st.binds[t.bind];
+    if (bd.slot != slot || c.kind != FieldCondition::Kind::kIntSet) continue;
+    const storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
+    if (f.ints.size() != block.size) continue;  // TestCondition left it alone
+    scratch->clear();
+    if (!IntEqualities(*cj.expr, slot, scratch)) return false;
+    std::sort(scratch->begin(), scratch->end());
+    scratch->erase(std::unique(scratch->begin(), scratch->end()), scratch->end());
+    return *scratch == c.ints;
+  }
+  return false;
 }
 
 struct PrefilterScratch {
   std::vector<uint8_t> pass, part, by_codes;
+  std::vector<int64_t> constants;
   Batch codes_batch, rows_batch;
 };
 
@@ -201,6 +271,10 @@ size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_co
     const FilterStage::Conjunct& cj = st.conjuncts[k];
     const Binding& bd = st.binds[cj.bind];
     const storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
+    if (TestedExactly(st, cj, block, &s->constants)) {
+      s->by_codes[k] = 1;  // done: the test above dropped exactly its rows
+      continue;
+    }
     if (f.kind != ValueKind::kString || f.dict.empty() || f.codes.size() != m) {
       rows_needed = true;
       continue;

@@ -178,7 +178,7 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   const std::vector<int64_t>& m = mirror->column.ints;
   if (m.size() != n) return Corrupt("bad mirror flags", g, c);
   if (n == 0) return DecodeStored(g, c, n, out);
-  if (mirror->mirror_pos.size() != n) {
+  if (!mirror->mirror_ready) {
     // One pass, no branch: a reply takes the position of the stored row
     // before it, a stored row the next position.
     mirror->mirror_pos.resize(n);
@@ -193,6 +193,7 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
       j += 1 - r;
     }
     mirror->mirror_rows = j;  // on the flags: how many rows are stored
+    mirror->mirror_ready = true;
   }
   const size_t stored = mirror->mirror_rows;
   if (stored == n) return DecodeStored(g, c, n, out);
@@ -335,13 +336,23 @@ namespace {
 constexpr size_t kMaxSpares = 32;  // more columns than a segment has
 }
 
-// The per-thread spares (see the header).
-SegmentReader::Decoded SegmentReader::Fresh() {
+// The per-thread spares (see the header). The spare whose buffer for this
+// kind of column is the largest: a vector resized up to its old size fills
+// nothing, so an int chunk decodes over the last int chunk's values and an
+// address or string chunk over the last one's 32-bit values (a 64K-row chunk
+// into an emptied vector would zero-fill 512 KB first).
+SegmentReader::Decoded SegmentReader::Fresh(ColumnKind kind) {
+  std::vector<Decoded>& spares = Spares();
   Decoded d;
-  if (!Spares().empty()) {
-    d = std::move(Spares().back());
-    Spares().pop_back();
-  }
+  if (spares.empty()) return d;
+  const bool ints = kind == ColumnKind::kInt || kind == ColumnKind::kTime;
+  auto size = [&](const Decoded& x) { return ints ? x.column.ints.size() : x.small.size(); };
+  auto best =
+      std::max_element(spares.begin(), spares.end(),
+                       [&](const Decoded& a, const Decoded& b) { return size(a) < size(b); });
+  d = std::move(*best);
+  *best = std::move(spares.back());
+  spares.pop_back();
   return d;
 }
 
@@ -357,20 +368,20 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
     // Empty but with its capacity: every decoder sizes what it fills.
     d.payload.reset();
     d.form = Form::kPlain;
-    // Except the ints: an int chunk is decoded over them (DecodeStored clears
-    // them for the other kinds), so the common same-size case fills nothing twice.
+    // Except the ints, the 32-bit values and the mirror positions: a chunk
+    // is decoded over them (DecodeStored clears the ints for the other
+    // kinds; a form that reads `small` or the positions sets them first), so
+    // the common same-size case fills nothing twice.
     FieldColumn& col = d.column;
     col.addrs.clear();
     col.strings.clear();
     col.valid.clear();
     col.codes.clear();
     col.dict.clear();
-    d.small.clear();
     d.v6.clear();
     d.v6s.clear();
     d.dict.clear();
-    d.mirror_pos.clear();
-    d.mirror_reply.clear();
+    d.mirror_ready = false;
     d.side[0] = d.side[1] = nullptr;
     d.pos = nullptr;
     d.reply = nullptr;
@@ -383,7 +394,7 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
 Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
   auto it = stored_cache_.find(c);
   if (it == stored_cache_.end()) {
-    Decoded d = Fresh();
+    Decoded d = Fresh(footer_->columns[c].kind);
     RETURN_IF_ERROR(DecodeStored(g, c, n, &d));
     it = stored_cache_.emplace(c, std::move(d)).first;
   }
@@ -399,7 +410,7 @@ Status SegmentReader::LoadColumn(size_t g, size_t c, Decoded** out) {
   }
   auto it = cache_.find(c);
   if (it == cache_.end()) {
-    Decoded d = Fresh();
+    Decoded d = Fresh(footer_->columns[c].kind);
     RETURN_IF_ERROR(DecodeChunk(g, c, &d));
     it = cache_.emplace(c, std::move(d)).first;
   }
@@ -444,11 +455,14 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
         fmt::format("rows {}+{} are not in one row group of {}", first_row, count, path_));
   }
   // The rows handed out, as positions in the row group.
-  std::vector<uint32_t> rows;
-  rows.reserve(count);
+  // Branch-free: every row is written, the next one goes past it only if kept.
+  std::vector<uint32_t> rows(count);
+  size_t kept = 0;
   for (size_t i = 0; i < count; ++i) {
-    if (keep == nullptr || keep[i]) rows.push_back(static_cast<uint32_t>(begin + i));
+    rows[kept] = static_cast<uint32_t>(begin + i);
+    kept += keep == nullptr || keep[i] != 0;
   }
+  rows.resize(kept);
   const std::vector<uint32_t>* sel = keep ? &rows : nullptr;
   out->size = rows.size();
   out->row_ids.resize(rows.size());

@@ -88,6 +88,7 @@ class SegmentReader {
     // or, for a reply, the counterpart's) and whether it is a reply.
     std::vector<uint32_t> mirror_pos;
     std::vector<uint8_t> mirror_reply;
+    bool mirror_ready = false;  // mirror_pos, mirror_reply and mirror_rows are set
     // kMirrored: the stored rows of this column (side 0) and of its
     // counterpart (side 1), and the mirror flags' positions and reply flags.
     const Decoded* side[2] = {nullptr, nullptr};
@@ -108,7 +109,7 @@ class SegmentReader {
   // Decoded chunks' vectors are kept per thread between row groups and
   // readers (a reader opens per segment), so a chunk decodes into the last
   // one's buffers: no allocation, page fault or large zero-fill per chunk.
-  static Decoded Fresh();
+  static Decoded Fresh(ColumnKind kind);
   static std::vector<Decoded>& Spares();
   static void Recycle(std::map<size_t, Decoded>* cache);
   Status LoadColumn(size_t row_group, size_t column, Decoded** out);

@@ -198,11 +198,9 @@ TEST(SplitRecordParser, TokenKernels) {
                         "1.2.3.4.5", "1..3.4", "256.1.1.1", "1.2.3.4a", "a.b.c.d"}) {
     std::string buf = s + pad;
     std::optional<IpAddress> want = IpAddress::ParseV4(s);
-    uint32_t a = 0, b = 0;
+    uint32_t a = 0;
     EXPECT_EQ(ParseIpv4Fast(buf.data(), s.size(), &a), want.has_value()) << s;
-    EXPECT_EQ(ParseIpv4Sse2(buf.data(), s.size(), &b), want.has_value()) << s;
     if (want) EXPECT_EQ(a, want->v4_bits());
-    if (want) EXPECT_EQ(b, want->v4_bits());
   }
   for (std::string s : {"0", "7", "12345678", "123456789", "1795737601", "1234567890123456",
                         "18446744073709551615", "18446744073709551616", "12a", "-1"}) {
@@ -276,6 +274,37 @@ TEST(FileScan, MorselsGzipObjectsAndMembersGiveTheSameRows) {
   ::unlink(plain.c_str());
   ::unlink(gz.c_str());
   ::unlink(members.c_str());
+}
+
+// Missing values ('-') in every batch, before and after a JSON line turns
+// columns mixed in the middle of a batch: the typed fill (written by index,
+// missing rows listed) and the row-by-row one after the switch must agree
+// with counts worked out here.
+TEST(FileScan, MissingValuesAndAMixedSwitchInsideABatch) {
+  std::string body;
+  int64_t present = 0, sum = 0;
+  std::string last;
+  for (int i = 0; i < 10000; ++i) {
+    if (i == 6000) body += "{\"srcAddr\": \"json\", \"bytes\": 5}\n";
+    if (i % 97 == 0) {
+      body += "2 123456789012 eni-1 - - - - - - - 1795737601 1795737656 - NODATA\n";
+      continue;
+    }
+    const std::string src = "10.0." + std::to_string(i % 7) + "." + std::to_string(i % 250);
+    body += "2 123456789012 eni-1 " + src + " 10.1.0.1 " + std::to_string(i % 60000) + " 443 6 3 " +
+            std::to_string(i) + " 1795737601 1795737656 ACCEPT OK\n";
+    ++present;
+    sum += i;
+    if (i > 9985) last += src + "|" + std::to_string(i) + "|\n";
+  }
+  std::string path = TempFile("missing.log", body);
+  EXPECT_EQ(Answer({path},
+                   "stats count(*) as n, count(srcAddr) as s, sum(bytes) as b, "
+                   "count(bytes) as c"),
+            "10001|" + std::to_string(present + 1) + "|" + std::to_string(sum + 5) + "|" +
+                std::to_string(present + 1) + "|\n");
+  EXPECT_EQ(Answer({path}, "filter bytes > 9985 | fields srcAddr, bytes | sort bytes"), last);
+  ::unlink(path.c_str());
 }
 
 TEST(FileScan, SmallMorselsCoverTheFileWithTheirLineNumbers) {

@@ -89,6 +89,14 @@ TEST_F(StoreScan, WalAndSegmentGiveTheSameRowsAndStatistics) {
       "and bytes >= 5000 | stats count(*) as n, sum(packets) as p",
       "filter dstPort in [22, 3389] and action != \"ACCEPT\" | stats count(*)",
       "filter not isIpv4InSubnet(dstAddr, \"10.1.0.0/30\") | stats count(*) by action",
+      // Int sets the typed test applies exactly (no evaluator), in every
+      // spelling, and near misses it must not take as exact.
+      "filter 443 = dstPort or dstPort = 22 or dstPort = 443 | stats count(*) by dstPort",
+      "filter dstPort in [22] | stats count(*) by srcAddr | sort srcAddr",
+      "filter dstPort = 22 or dstPort = 443 or dstPort = 3389 | stats count(*) by action",
+      "filter dstPort = 22 or dstPort > 400 | stats count(*) by dstPort",
+      "filter dstPort = 22 or srcPort = 40004 | stats count(*) by dstPort",
+      "filter dstPort >= 22 and dstPort <= 100 | stats count(*) by dstPort",
   };
   std::vector<QueryResult> before;
   for (const std::string& q : queries) {
@@ -115,6 +123,9 @@ TEST_F(StoreScan, WalAndSegmentGiveTheSameRowsAndStatistics) {
   EXPECT_GT(before[6].rows.size(), 2u);
   EXPECT_NE(before[7].rows.at(0).at(0), "0");
   EXPECT_NE(before[8].rows.at(0).at(0), "0");
+  EXPECT_EQ(before[10].rows.size(), 2u);  // 22 and 443
+  EXPECT_GT(before[11].rows.size(), 10u);
+  EXPECT_EQ(before[14].rows.size(), 2u);  // 22, and 443 for srcPort 40004
 }
 
 }  // namespace
