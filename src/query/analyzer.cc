@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "query/parse_pushdown.h"
 #include "query/query_text.h"
 
 namespace flowlens::query {
@@ -679,6 +680,7 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
     }
   }
   MarkLiveParseOutputs(&plan_);
+  PlanParsePushdown(&plan_);
   return std::move(plan_);
 }
 
@@ -719,6 +721,50 @@ void MarkLiveParseOutputs(Plan* plan) {
       for (int slot : it->parse_slots) it->parse_live.push_back(read[static_cast<size_t>(slot)]);
     }
     MarkStageReads(*it, &read);
+  }
+}
+
+void PlanParsePushdown(Plan* plan) {
+  ParsePushdown& pd = plan->scan.parse_pushdown;
+  pd = ParsePushdown();
+  // The first command after the leading filters: nothing before it wrote a field.
+  size_t k = 0;
+  while (k < plan->stages.size() && plan->stages[k].kind == CommandKind::kFilter) ++k;
+  if (k == plan->stages.size()) return;
+  Stage& st = plan->stages[k];
+  if (st.kind != CommandKind::kParse || st.parse_mode != ParseMode::kGlob ||
+      st.parse_source->kind != BoundKind::kSlot || !IsFieldSplitGlob(st.glob_literals)) {
+    return;
+  }
+  const int message = st.parse_source->slot;
+  if (ScanFieldSlot(*plan, "@message") != message) return;
+  // The outputs must be distinct and not scan fields (whose slot the scan
+  // fills with the field itself).
+  std::vector<uint8_t> seen(plan->slot_names.size(), 0);
+  for (const auto& [name, slot] : plan->scan.input_fields) seen[static_cast<size_t>(slot)] = 1;
+  for (int slot : st.parse_slots) {
+    if (seen[static_cast<size_t>(slot)]) return;
+    seen[static_cast<size_t>(slot)] = 1;
+  }
+  // No one else reads @message.
+  std::vector<uint8_t> read(plan->slot_names.size(), 0);
+  for (const auto& [name, slot] : plan->output) read[static_cast<size_t>(slot)] = 1;
+  for (size_t i = 0; i < plan->stages.size(); ++i) {
+    if (i != k) MarkStageReads(plan->stages[i], &read);
+  }
+  if (read[static_cast<size_t>(message)]) return;
+
+  pd.stage = static_cast<int>(k);
+  pd.message_slot = message;
+  pd.done_slot = static_cast<int>(plan->slot_names.size());
+  plan->slot_names.push_back("\x01parsed");
+  st.parse_done_slot = pd.done_slot;
+  for (size_t i = 0; i < st.parse_slots.size(); ++i) {
+    pd.slots.push_back(st.parse_live.empty() || st.parse_live[i] ? st.parse_slots[i] : -1);
+  }
+  for (size_t i = k + 1; i < plan->stages.size(); ++i) {
+    if (plan->stages[i].kind != CommandKind::kFilter) break;
+    AppendConjuncts(plan->stages[i].condition.get(), &pd.filter_conjuncts);
   }
 }
 

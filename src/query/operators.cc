@@ -193,6 +193,10 @@ void ApplyGlobParse(const Stage& st, const Column& src, Batch* batch) {
 }
 
 Status ApplyParse(const Stage& st, Batch* batch, EvalState* state) {
+  // The scan filled the outputs from the stored fields (ParsePushdown).
+  if (st.parse_done_slot >= 0 && batch->columns[st.parse_done_slot].kind != ColumnKind::kNull) {
+    return Status::Ok();
+  }
   ColumnRef src = Evaluate(*st.parse_source, *batch, *state);
   if (st.parse_mode == ParseMode::kGlob) {
     ApplyGlobParse(st, src.get(), batch);

@@ -100,6 +100,10 @@ struct Stage {
   // glob mode an output no one reads is left null instead of built
   // (MarkLiveParseOutputs); regex mode still builds every output.
   std::vector<uint8_t> parse_live;
+  // Glob mode, when the scan may fill the outputs itself (ParsePushdown): a
+  // hidden slot the scan sets on the batches whose outputs it filled; the
+  // stage then leaves those batches alone. -1: always parse.
+  int parse_done_slot = -1;
   // kStats
   std::vector<BoundExprPtr> group_exprs;  // evaluated on input rows
   std::vector<int> group_slots;           // output slot of each group key
@@ -124,6 +128,27 @@ struct Stage {
   bool lookup_output_new = false;
 };
 
+// A `parse @message "* * ... *"` (N stars, single spaces, nothing before
+// the first or after the last) that only splits a flow-log line into its N
+// fields: where @message is rebuilt from the typed columns of a layout of N
+// fields, capture i is exactly the text of layout field i ("-" when missing),
+// so a scan that has those columns can fill the outputs without making the
+// line (store_scan.cc). Planned by PlanParsePushdown when the parse is the
+// first command after the leading filters, its outputs are not scan fields,
+// and nothing else reads @message. A scan that fills the outputs of a batch
+// sets `done_slot` (a constant) in it; one that does not just provides
+// @message as usual, and the parse stage runs.
+struct ParsePushdown {
+  int stage = -1;  // index into Plan::stages; -1: none
+  int message_slot = -1;
+  int done_slot = -1;
+  // Per star (layout position): its output slot, -1 when no one reads it.
+  std::vector<int> slots;
+  // The conjuncts of the filters right after the parse (`and` operands),
+  // for a scan that can test some of them on the stored columns first.
+  std::vector<const BoundExpr*> filter_conjuncts;
+};
+
 // What the scan must produce for the query.
 struct ScanRequest {
   // slot of each field name the query reads before it is written; the scan
@@ -133,6 +158,7 @@ struct ScanRequest {
   // What the leading filters demand of flow fields (row_conditions.h); the
   // executor fills it after planning.
   std::vector<FieldCondition> row_conditions;
+  ParsePushdown parse_pushdown;
 };
 
 struct Plan {
@@ -152,6 +178,11 @@ struct Plan {
 // Fills each parse stage's `parse_live`. Conservative: a slot counts as read
 // if any expression of a later stage reads it or the output shows it.
 void MarkLiveParseOutputs(Plan* plan);
+
+// Fills plan->scan.parse_pushdown (and the stage's parse_done_slot) when the
+// query has a parse the scan may do (see ParsePushdown); call after
+// MarkLiveParseOutputs.
+void PlanParsePushdown(Plan* plan);
 
 class LookupTable;
 

@@ -8,6 +8,7 @@
 #include "flowlog/field_catalog.h"
 #include "query/evaluator.h"
 #include "query/json.h"
+#include "query/parse_pushdown.h"
 #include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
 
@@ -308,18 +309,7 @@ size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_co
     }
   }
   // Back onto the block's rows: `block` held all of them, or the kept ones in order.
-  std::vector<uint8_t>& kp = *keep;
-  size_t kept = 0;
-  if (m == kp.size()) {
-    for (size_t r = 0; r < m; ++r) kept += kp[r] &= pass[r];
-  } else {
-    size_t j = 0;
-    for (size_t r = 0; r < kp.size(); ++r) {
-      if (kp[r]) kp[r] = pass[j++];
-      kept += kp[r];
-    }
-  }
-  return kept;
+  return KeepPassing(pass, keep);
 }
 
 bool UsesSlot(const BoundExpr& e, int slot) {
@@ -340,6 +330,10 @@ bool NeedsTimestamp(const Plan& plan) {
   for (const Stage& st : plan.stages) {
     if (st.kind == CommandKind::kFilter) {
       if (UsesSlot(*st.condition, ts)) return true;
+      continue;
+    }
+    if (st.kind == CommandKind::kParse) {  // changes no row's order or count
+      if (UsesSlot(*st.parse_source, ts)) return true;
       continue;
     }
     if (st.kind != CommandKind::kStats) return true;
@@ -386,6 +380,52 @@ std::vector<Binding> BindFields(const ScanRequest& request, const Layout& layout
     binds.push_back(b);
   }
   return binds;
+}
+
+// How one segment answers the parse pushdown (plan.h ParsePushdown).
+struct PushedParse {
+  bool on = false;
+  size_t stage = 0;
+  std::vector<int> field_of;  // per layout position: its column in the final read, or -1
+  // The filters right after the parse tested by dictionary code, and what
+  // they read.
+  std::vector<CaptureFilter> filters;
+  storage::ColumnRequest filter_req;
+};
+
+// Whether a segment of `layout` (null: raw lines only) does the request's
+// parse pushdown; if so, drops @message from `binds` and `req` and adds the
+// columns of the captures read (and of the filters on string captures).
+PushedParse PlanPushedParse(const ScanRequest& request, const Layout* layout, bool any_json,
+                            std::vector<Binding>* binds, storage::ColumnRequest* req) {
+  PushedParse push;
+  const ParsePushdown& pd = request.parse_pushdown;
+  // JSON fields are found in the message: it is read anyway.
+  if (pd.stage < 0 || !layout || layout->size() != pd.slots.size() || any_json) return push;
+  push.on = true;
+  push.stage = static_cast<size_t>(pd.stage);
+  std::erase_if(*binds, [](const Binding& b) { return b.src == Src::kMessage; });
+  req->message = false;
+  req->raw_messages = true;
+  push.field_of.assign(pd.slots.size(), -1);
+  for (size_t i = 0; i < pd.slots.size(); ++i) {
+    if (pd.slots[i] < 0) continue;
+    push.field_of[i] = static_cast<int>(req->fields.size());
+    req->fields.push_back(static_cast<int>(layout->field(i).id));
+  }
+  push.filter_req.codes = true;
+  push.filter_req.raw_messages = true;
+  for (const BoundExpr* e : pd.filter_conjuncts) {
+    int slot = -1;
+    if (!ReadsOneSlot(*e, &slot) || slot < 0) continue;
+    auto at = std::find(pd.slots.begin(), pd.slots.end(), slot);
+    if (at == pd.slots.end()) continue;
+    const FieldInfo& f = layout->field(static_cast<size_t>(at - pd.slots.begin()));
+    if (f.kind != ValueKind::kString) continue;
+    push.filters.push_back({e, slot, static_cast<int>(push.filter_req.fields.size())});
+    push.filter_req.fields.push_back(static_cast<int>(f.id));
+  }
+  return push;
 }
 
 }  // namespace
@@ -568,15 +608,19 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
       st.binds.push_back(pb);
     }
   }
+  // The parse pushdown (parse_pushdown.h), where this segment's layout has
+  // as many fields as the pattern has stars.
+  PushedParse push = PlanPushedParse(request, reader->layout(), any_json, &binds, &req);
   std::optional<EvalState> state;
   QueryTimes times;
-  if (!prefilters_.empty()) state.emplace(*plan_, &times);
+  if (!prefilters_.empty() || !push.filters.empty()) state.emplace(*plan_, &times);
   const int ts_col = footer.ColumnIndex(storage::format::kColTimestamp);
 
   storage::RowBlock block;
   Batch batch;
   std::vector<uint8_t> keep;
   PrefilterScratch scratch;
+  CaptureFilterScratch capture_scratch;
   for (size_t blk = 0; blk < reader->num_blocks();) {
     // One row group: its blocks share the statistics and the decoded columns.
     const size_t g = reader->block_row_group(blk);
@@ -614,11 +658,22 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
         kept = Prefilter(st, block, slot_count, state ? &*state : nullptr, start_ms, end_ms,
                          &scratch, &keep);
       }
+      if (kept > 0 && !push.filters.empty()) {
+        const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
+        if (Status s = reader->ReadBlock(push.filter_req, blk, &block, stage_sel); !s.ok()) {
+          return skipped_rest(s);
+        }
+        kept = FilterCaptures(push.filters, block, slot_count, &*state, &capture_scratch, &keep);
+      }
       if (kept == 0) continue;
       const uint8_t* sel = kept < n ? keep.data() : nullptr;
       if (Status st = reader->ReadBlock(req, blk, &block, sel); !st.ok()) return skipped_rest(st);
       for (uint64_t& row : block.row_ids) row |= segment_bits;
       ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
+      if (push.on) {
+        FillCaptures(request.parse_pushdown, plan_->stages[push.stage].glob_literals, block,
+                     push.field_of, &batch);
+      }
       if (batch.size) sink(batch);
     }
   }

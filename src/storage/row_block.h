@@ -33,6 +33,11 @@ struct ColumnRequest {
   bool log_stream = false;      // @logStream
   bool message = false;         // @message (rebuilt from the columns or stored raw)
   bool codes = false;  // string fields also as dictionary codes, where the segment has them
+  // Segments only, without `message`: the raw lines the segment keeps (rows
+  // whose line does not round-trip through the typed columns) in `messages`,
+  // an empty view elsewhere, and RowBlock::raw_kept says which rows have one.
+  // For a reader that rebuilds the other rows' text itself (query/parse_pushdown.h).
+  bool raw_messages = false;
 };
 
 struct FieldColumn {
@@ -84,6 +89,8 @@ struct RowBlock {
   std::vector<int64_t> ingestion_times;
   std::vector<std::string_view> streams;
   std::vector<std::string_view> messages;
+  // With ColumnRequest::raw_messages: 1 where messages[r] is the row's raw line.
+  std::vector<uint8_t> raw_kept;
   std::vector<FieldColumn> fields;  // one per ColumnRequest::fields entry, same order
   // Bytes of the rows' messages (without line ends) when the reader has them
   // at hand whatever the request (unflushed events); 0 from segments, whose
@@ -99,6 +106,7 @@ struct RowBlock {
     ingestion_times.clear();
     streams.clear();
     messages.clear();
+    raw_kept.clear();
     fields.clear();
     message_bytes = 0;
     keep_alive.clear();

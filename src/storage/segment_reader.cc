@@ -506,6 +506,18 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
     }
     out->fields.push_back(std::move(col));
   }
+  if (req.raw_messages && !req.message) {
+    Decoded* raw;
+    RETURN_IF_ERROR(load(format::kColRawMessage, &raw));
+    out->keep_alive.push_back(raw->payload);
+    out->raw_kept.resize(rows.size());
+    out->messages.resize(rows.size());
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const bool kept = raw->column.IsValid(rows[k]);
+      out->raw_kept[k] = kept;
+      if (kept) out->messages[k] = raw->column.strings[rows[k]];
+    }
+  }
   if (req.message) {
     Decoded* raw;
     RETURN_IF_ERROR(load(format::kColRawMessage, &raw));
