@@ -122,15 +122,8 @@ size_t FilterCaptures(const std::vector<CaptureFilter>& filters, const storage::
     const storage::FieldColumn& f = block.fields[static_cast<size_t>(cf.field_index)];
     if (f.dict.empty() || f.codes.size() != m) continue;
     // The filter on each distinct capture: the dictionary's values, then "-".
-    Batch& db = s->codes_batch;
-    db.size = f.dict.size() + 1;
-    db.columns.resize(slot_count);
-    Column& c = db.columns[static_cast<size_t>(cf.slot)];
-    c.kind = ColumnKind::kString;
-    c.strings.assign(f.dict.begin(), f.dict.end());
-    c.strings.push_back(kMissing);
-    c.valid.clear();
-    EvaluatePredicate(*cf.expr, db, *state, &s->part);
+    EvaluateOnDictionary(*cf.expr, f.dict, cf.slot, slot_count, &kMissing, *state, &s->codes_batch,
+                         &s->part);
     const uint8_t* part = s->part.data();
     const uint8_t missing = s->part.back();
     const uint32_t* codes = f.codes.data();
@@ -141,6 +134,24 @@ size_t FilterCaptures(const std::vector<CaptureFilter>& filters, const storage::
     }
   }
   return KeepPassing(pass, keep);
+}
+
+void EvaluateOnDictionary(const BoundExpr& expr, const std::vector<std::string_view>& dict,
+                          int slot, size_t slot_count, const std::string_view* missing,
+                          EvalState& state, Batch* batch, std::vector<uint8_t>* out) {
+  batch->size = dict.size() + 1;
+  batch->columns.resize(slot_count);
+  Column& c = batch->columns[static_cast<size_t>(slot)];
+  c.kind = ColumnKind::kString;
+  c.strings.assign(dict.begin(), dict.end());
+  c.strings.push_back(missing ? *missing : std::string_view());
+  if (missing) {
+    c.valid.clear();
+  } else {
+    c.valid.assign(batch->size, 1);
+    c.valid.back() = 0;
+  }
+  EvaluatePredicate(expr, *batch, state, out);
 }
 
 size_t KeepPassing(const std::vector<uint8_t>& pass, std::vector<uint8_t>* keep) {

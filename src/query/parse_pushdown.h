@@ -78,4 +78,12 @@ size_t FilterCaptures(const std::vector<CaptureFilter>& filters, const storage::
 // the kept ones, in order. Returns how many rows are still kept.
 size_t KeepPassing(const std::vector<uint8_t>& pass, std::vector<uint8_t>* keep);
 
+// Evaluates `expr` once per value of a string dictionary: `batch` gets dict.size() + 1 rows
+// in column `slot` (of `slot_count`), the dictionary's values and then one row for a
+// missing value — the text `missing` when it has one, else null. Leaves one pass byte per
+// row in *out (so (*out)[code] for a code, out->back() for a missing value).
+void EvaluateOnDictionary(const BoundExpr& expr, const std::vector<std::string_view>& dict,
+                          int slot, size_t slot_count, const std::string_view* missing,
+                          EvalState& state, Batch* batch, std::vector<uint8_t>* out);
+
 }  // namespace flowlens::query

@@ -280,16 +280,8 @@ size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_co
       continue;
     }
     s->by_codes[k] = 1;
-    Batch& db = s->codes_batch;
-    db.size = f.dict.size() + 1;
-    db.columns.resize(slot_count);
-    Column& c = db.columns[static_cast<size_t>(bd.slot)];
-    c.kind = ColumnKind::kString;
-    c.strings.assign(f.dict.begin(), f.dict.end());
-    c.strings.emplace_back();
-    c.valid.assign(db.size, 1);
-    c.valid.back() = 0;
-    EvaluatePredicate(*cj.expr, db, *state, &s->part);
+    EvaluateOnDictionary(*cj.expr, f.dict, bd.slot, slot_count, nullptr, *state, &s->codes_batch,
+                         &s->part);
     const uint8_t missing = s->part.back();
     const uint8_t* part = s->part.data();
     const uint32_t* codes = f.codes.data();
