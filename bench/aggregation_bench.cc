@@ -5,7 +5,8 @@
 // encoding cost shows. Then the kernels alone on prepared batches: the group
 // table with 1 and 2 fixed-width keys at 10 to 2M groups under count(*), sum
 // and count_distinct, the merge of two workers' tables, a time-bin key in
-// runs, and the filter predicates of the benchmark queries.
+// runs, the finish of a big table (top-N, text keys in natural order), and
+// the filter predicates of the benchmark queries.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "query/ast.h"
 #include "query/evaluator.h"
 #include "query/executor.h"
+#include "query/operators.h"
 
 namespace flowlens::query {
 namespace {
@@ -240,6 +242,76 @@ void BM_MergeTables(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(groups));
 }
 BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMillisecond);
+
+// Finish of a 2M-row table of IPv4 pairs (`range(0)` groups, sum(bytes)) then
+// `sort sum desc | limit 15`, as store Q1 ends: range(1) 0 builds every
+// group's row and sorts them, 1 the top-N finish (the keys of the candidate
+// groups only). The table is filled outside the timing.
+void BM_FinishTopN(benchmark::State& state) {
+  const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
+  Stage stage = KernelStage({0, 1}, AggKind::kSum);
+  Stage sort;
+  sort.kind = CommandKind::kSort;
+  sort.sort_keys.emplace_back(SlotExpr(5), true);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  GroupTable::TopN top;
+  if (state.range(1)) top = {&sort, 15};
+  for (auto _ : state) {
+    state.PauseTiming();
+    GroupTable table(stage, -1, &eval);
+    for (const Batch& b : d.batches) table.Add(b);
+    state.ResumeTiming();
+    Batch out = table.Finish(6, &eval, false, top);
+    if (!ApplySort(sort, &out, &eval, 15, stage.group_slots).ok()) std::abort();
+    benchmark::DoNotOptimize(out.columns.data());
+  }
+}
+BENCHMARK(BM_FinishTopN)
+    ->Args({200000, 0})
+    ->Args({200000, 1})
+    ->Args({2000000, 0})
+    ->Args({2000000, 1})
+    ->Unit(benchmark::kMillisecond);
+
+// Finish in key order of `range(0)` groups keyed by two text columns shaped
+// like Q8's parsed addresses ("10.0.x.y"): the natural-order sort of the
+// groups (OrderRanks), with the table filled outside the timing.
+void BM_GroupOrderText(benchmark::State& state) {
+  const size_t groups = static_cast<size_t>(state.range(0));
+  std::vector<std::string> text;
+  for (size_t i = 0; i < 4096; ++i) {
+    text.push_back("10." + std::to_string(i % 7) + "." + std::to_string(i / 7 % 256) + "." +
+                   std::to_string(i % 251));
+  }
+  Batch batch;
+  batch.size = groups;
+  batch.columns.resize(6);
+  for (int k : {0, 1}) batch.columns[k].kind = ColumnKind::kString;
+  batch.columns[3].kind = ColumnKind::kInt;
+  for (size_t r = 0; r < groups; ++r) {
+    batch.columns[0].strings.push_back(text[r % text.size()]);
+    batch.columns[1].strings.push_back(text[(r / text.size() * 31 + r) % text.size()]);
+    batch.columns[3].ints.push_back(static_cast<int64_t>(r));
+  }
+  Stage stage = KernelStage({0, 1}, AggKind::kSum);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  size_t rows = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    GroupTable table(stage, -1, &eval);
+    table.Add(batch);
+    state.ResumeTiming();
+    Batch out = table.Finish(6, &eval, true);
+    rows = out.size;
+    benchmark::DoNotOptimize(out.columns.data());
+  }
+  state.counters["groups"] = static_cast<double>(rows);
+}
+BENCHMARK(BM_GroupOrderText)->Arg(16600)->Unit(benchmark::kMillisecond);
 
 // The kernel data's bytes (slot 3) with a timestamp column (slot 2) of
 // ts(row), missing in every `missing_every`-th row (0: none).

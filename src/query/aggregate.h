@@ -47,6 +47,12 @@
 
 namespace flowlens::query {
 
+// A `sort` followed by `limit` that the caller applies to a stats output.
+struct StatsTopN {
+  const Stage* sort = nullptr;
+  size_t limit = 0;
+};
+
 class GroupTable {
  public:
   // `timestamp_slot` is where @timestamp is (for earliest/latest), or -1.
@@ -55,11 +61,16 @@ class GroupTable {
   // Adds every row of the batch.
   void Add(const Batch& batch);
   void Merge(GroupTable&& other);
+  using TopN = StatsTopN;
   // The stats output: one row per group (one row in all when there is no
   // `by` and the input was empty), columns at the stage's output slots,
   // rows in ascending order of the group keys (or in no particular order when
-  // `order_by_keys` is false, because a sort follows).
-  Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true);
+  // `order_by_keys` is false, because a sort follows). With `top`, the output
+  // may leave out groups that cannot be among the first `top.limit` rows of
+  // that sort (its first key an aggregate's int result): the rows kept are
+  // in group order, so the sort gives the same first rows as over every group.
+  Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true,
+               const TopN& top = TopN());
   size_t group_count() const;
   size_t approximate_bytes() const;
   // Ok, or a ResourceExhausted error naming the stats keys, the budget and
@@ -98,6 +109,12 @@ class GroupTable {
   // `k` of table `from` (same layout) with its IPv6 ids made ours.
   FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
+  // Group ids whose row may be among a top-N's, ascending; nullopt: all.
+  std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
+  // The fixed keys of groups `ids` (every group, by id, when null).
+  std::vector<FixedKey> FixedKeysOf(const std::vector<uint32_t>* ids) const;
+  // The key columns of groups `ids` (every group when null); text in `arena`.
+  std::vector<Column> KeyColumns(const std::vector<uint32_t>* ids, Arena* arena) const;
   static std::vector<uint32_t> GroupOrder(size_t groups,
                                           const std::vector<const Column*>& key_columns);
 

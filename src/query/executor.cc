@@ -121,12 +121,27 @@ Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
       g->groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
                                                plan.scan.timestamp_slot, &state);
     }
-    // When a sort follows, the groups need no order of their own: that sort
-    // breaks its ties on the group keys, the same way on every run.
-    bool sort_follows = first_blocking + 1 < plan.stages.size() &&
-                        plan.stages[first_blocking + 1].kind == CommandKind::kSort;
-    if (sort_follows) tie_break = plan.stages[first_blocking].group_slots;
-    result = g->groups->Finish(slots, &state, !sort_follows);
+    // When a sort follows (after filters, which keep the order of the rows
+    // they keep), the groups need no order of their own: that sort breaks
+    // its ties on the group keys, the same way on every run.
+    size_t sort_at = first_blocking + 1;
+    while (sort_at < plan.stages.size() && plan.stages[sort_at].kind == CommandKind::kFilter) {
+      ++sort_at;
+    }
+    const bool sort_follows =
+        sort_at < plan.stages.size() && plan.stages[sort_at].kind == CommandKind::kSort;
+    GroupTable::TopN top;
+    if (sort_follows) {
+      tie_break = plan.stages[first_blocking].group_slots;
+      // stats | sort | limit: only the groups that can make the top need keys.
+      const size_t limit_at = sort_at + 1;
+      if (sort_at == first_blocking + 1 && limit_at < plan.stages.size() &&
+          plan.stages[limit_at].kind == CommandKind::kLimit && !plan.stages[limit_at].limit_tail &&
+          plan.stages[limit_at].limit > 0) {
+        top = {&plan.stages[sort_at], static_cast<size_t>(plan.stages[limit_at].limit)};
+      }
+    }
+    result = g->groups->Finish(slots, &state, !sort_follows, top);
     next_stage = first_blocking + 1;
   } else {
     result = Concatenate(g->rows, slots);
@@ -155,7 +170,7 @@ Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
       tie_break.clear();
       continue;
     }
-    tie_break.clear();
+    if (st.kind != CommandKind::kFilter) tie_break.clear();
     RETURN_IF_ERROR(ApplyStage(st, &result, &state));
   }
 

@@ -225,8 +225,11 @@ bool ValuesEqual(const Value& a, const Value& b) {
 
 int NaturalCompare(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
-  std::optional<Number> na = AsNumber(a);
-  std::optional<Number> nb = AsNumber(b);
+  return NaturalCompareParsed(a, AsNumber(a), b, AsNumber(b));
+}
+
+int NaturalCompareParsed(const Value& a, const std::optional<Number>& na, const Value& b,
+                         const std::optional<Number>& nb) {
   if (na.has_value() != nb.has_value()) return na ? 1 : -1;
   if (na) {
     int c = CompareNumbers(*na, *nb);

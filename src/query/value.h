@@ -126,6 +126,10 @@ bool ValuesEqual(const Value& a, const Value& b);  // false when either is null
 // (digit runs by length then value, other runs by code point). Nulls sort
 // last in ascending order. Returns <0, 0, >0.
 int NaturalCompare(const Value& a, const Value& b);
+// NaturalCompare of two present values whose AsNumber results are given, for
+// callers that compare one value many times (a sort parses each value once).
+int NaturalCompareParsed(const Value& a, const std::optional<Number>& na, const Value& b,
+                         const std::optional<Number>& nb);
 
 // Renders a value as GetQueryResults does: ints plain, doubles in shortest
 // round-trip form (integral doubles without ".0"), timestamps

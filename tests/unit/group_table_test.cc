@@ -16,6 +16,7 @@
 #include "query/distinct_pair_set.h"
 #include "query/evaluator.h"
 #include "query/fixed_key_index.h"
+#include "query/operators.h"
 
 namespace flowlens::query {
 namespace {
@@ -251,6 +252,151 @@ TEST(GroupTable, TextKeysMidwayMergeWithFixedTable) {
   // with text only in the last batch, one table stays fixed.
   CheckMerged({0, 1}, 21);
   CheckMerged({0, 1}, 39);
+}
+
+// Rows of a Finish() batch in order, every column rendered.
+std::vector<std::string> InOrder(const Batch& out) {
+  std::vector<std::string> rows;
+  for (size_t r = 0; r < out.size; ++r) {
+    std::string row;
+    for (size_t slot = 0; slot < out.columns.size(); ++slot) {
+      Value v = out.columns[slot].Get(r);
+      row += (v.is_null() ? "NULL" : ValueToText(v)) + "|";
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// stats ... | sort <slot> [desc] | limit n, with and without the top-N finish:
+// the same rows in the same order.
+// Returns how many rows the top-N finish handed to the sort, out of how many groups.
+std::pair<size_t, size_t> CheckTopN(const std::vector<Batch>& batches, const std::vector<int>& keys,
+                                    int sort_slot, bool descending, size_t limit,
+                                    bool via_final = false) {
+  Stage stage = MakeStage(keys);
+  Stage sort;
+  sort.kind = CommandKind::kSort;
+  if (via_final) {
+    // As the analyzer binds `stats sum(x) as p | sort p`: p (slot 8) is a
+    // final reading the aggregate's slot.
+    stage.finals.emplace_back(8, SlotExpr(sort_slot));
+    sort.sort_keys.emplace_back(SlotExpr(8), descending);
+  } else {
+    sort.sort_keys.emplace_back(SlotExpr(sort_slot), descending);
+  }
+  sort.sort_keys.emplace_back(SlotExpr(6), false);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  size_t finished = 0;
+  auto run = [&](bool top_n) {
+    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
+    for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
+    one.Merge(std::move(two));
+    GroupTable::TopN top;
+    if (top_n) top = {&sort, limit};
+    Batch out = one.Finish(9, &eval, false, top);
+    finished = out.size;
+    EXPECT_TRUE(ApplySort(sort, &out, &eval, limit, stage.group_slots).ok());
+    return InOrder(out);
+  };
+  std::vector<std::string> want = run(false);
+  const size_t groups = finished;
+  EXPECT_EQ(want.size(), limit);
+  EXPECT_EQ(run(true), want) << "sort slot " << sort_slot << (descending ? " desc" : " asc");
+  return {finished, groups};
+}
+
+TEST(GroupTable, TopNFinishKeepsTheSameRows) {
+  std::vector<Batch> batches = MakeBatches(40, -1);
+  for (bool desc : {true, false}) {
+    // sum: few ties, so the top-N finish keeps only a few candidates.
+    auto [kept, groups] = CheckTopN(batches, {0, 1}, 5, desc, 15);
+    EXPECT_LT(kept, groups / 4);
+    EXPECT_GE(kept, 15u);
+    EXPECT_LT(CheckTopN(batches, {0, 1}, 5, desc, 15, /*via_final=*/true).first, groups / 4);
+    CheckTopN(batches, {0, 1}, 6, desc, 15);  // count: many ties
+    CheckTopN(batches, {0, 1}, 7, desc, 1);
+    // A key: no top-N finish, every group is sorted.
+    auto [all, key_groups] = CheckTopN(batches, {0, 1}, 0, desc, 15);
+    EXPECT_EQ(all, key_groups);
+    CheckTopN(batches, {0, 4}, 5, desc, 40);  // wide layout
+  }
+  // Text keys (the generic table), IPv6 and missing sources among them.
+  std::vector<Batch> text = MakeBatches(40, 20);
+  EXPECT_LT(CheckTopN(text, {0, 1}, 5, true, 15).first, 100u);
+  CheckTopN(text, {0, 1}, 5, false, 15);
+}
+
+TEST(GroupTable, TopNFinishEdgeCases) {
+  Stage stage = MakeStage({0, 1});
+  Stage sort;
+  sort.kind = CommandKind::kSort;
+  sort.sort_keys.emplace_back(SlotExpr(5), true);
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  {
+    // No rows: no groups.
+    GroupTable empty(stage, -1, &eval);
+    EXPECT_EQ(empty.Finish(8, &eval, false, {&sort, 15}).size, 0u);
+  }
+  {
+    // One group; a limit above the group count.
+    std::vector<Batch> one = MakeBatches(1, -1);
+    for (Column& c : one[0].columns) {
+      if (!c.addrs.empty()) std::fill(c.addrs.begin(), c.addrs.end(), IpAddress::V4(1));
+    }
+    one[0].columns[0].valid.clear();
+    GroupTable t(stage, -1, &eval);
+    t.Add(one[0]);
+    Batch out = t.Finish(8, &eval, false, {&sort, 15});
+    EXPECT_EQ(out.size, 1u);
+    EXPECT_EQ(out.columns[6].Get(0).i, 1000);
+  }
+}
+
+// Text keys come out in the natural order (docs/compat.md), missing last.
+TEST(GroupTable, TextKeysInNaturalOrder) {
+  static const char* const kText[] = {"10.0.1.16", "10.0.1.5", "9.0.0.1", "ingress", "egress",
+                                      "a10",       "a9",       "01",      "1",       "1.5"};
+  Batch batch;
+  batch.size = 600;
+  batch.columns.resize(8);
+  Column& a = batch.columns[0];
+  Column& b = batch.columns[1];
+  a.kind = b.kind = ColumnKind::kString;
+  a.valid.assign(batch.size, 1);
+  batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+  for (size_t r = 0; r < batch.size; ++r) {
+    a.strings.push_back(kText[(r * 7) % 10]);
+    b.strings.push_back(kText[(r / 10 + r * 3) % 10]);
+    if (r % 11 == 0) a.valid[r] = 0;
+    batch.columns[2].ints.push_back(static_cast<int64_t>(r % 5));
+    batch.columns[3].ints.push_back(static_cast<int64_t>(r));
+  }
+  Stage stage = MakeStage({0, 1});
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  GroupTable t(stage, -1, &eval);
+  t.Add(batch);
+  Batch out = t.Finish(8, &eval, true);
+  ASSERT_GT(out.size, 20u);
+  auto before = [](const Value& x, const Value& y) {  // x sorts before or equal to y
+    if (y.is_null()) return true;
+    if (x.is_null()) return false;
+    return NaturalCompare(x, y) <= 0;
+  };
+  for (size_t r = 1; r < out.size; ++r) {
+    Value a0 = out.columns[0].Get(r - 1), a1 = out.columns[0].Get(r);
+    ASSERT_TRUE(before(a0, a1)) << r;
+    if ((a0.is_null() && a1.is_null()) ||
+        (!a0.is_null() && !a1.is_null() && NaturalCompare(a0, a1) == 0)) {
+      ASSERT_TRUE(before(out.columns[1].Get(r - 1), out.columns[1].Get(r))) << r;
+    }
+  }
 }
 
 }  // namespace
