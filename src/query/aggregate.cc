@@ -452,8 +452,8 @@ std::vector<Column> GroupTable::KeyColumns(const std::vector<uint32_t>* ids, Are
 
 std::optional<std::vector<uint32_t>> GroupTable::TopCandidates(const Batch& out,
                                                                const TopN& top) const {
-  // Only a sort whose first key is an aggregate's typed int result, with
-  // every group holding a value, and many more groups than rows kept.
+  // Only a sort whose first key is an aggregate's typed int result, over
+  // many more groups than rows kept.
   if (!top.sort || top.sort->sort_keys.empty() || top.limit == 0) return std::nullopt;
   if (out.size <= 4 * top.limit + 64) return std::nullopt;
   const auto& [expr, descending] = top.sort->sort_keys[0];
@@ -470,22 +470,29 @@ std::optional<std::vector<uint32_t>> GroupTable::TopCandidates(const Batch& out,
   for (const AggSpec& a : stage_.aggregates) is_result |= a.result_slot == slot;
   if (!is_result) return std::nullopt;
   const Column& c = out.columns[slot];
-  if (c.kind != ColumnKind::kInt || !c.valid.empty()) return std::nullopt;
-  // The limit-th best first key: a group whose first key sorts after it
-  // cannot be among the first `limit` rows, whatever the later keys.
-  std::vector<int64_t> values = c.ints;
+  if (c.kind != ColumnKind::kInt) return std::nullopt;
+  // The limit-th best present first key: a group whose first key sorts after
+  // it (or is missing: missing values sort last) cannot be among the first
+  // `limit` rows, whatever the later keys.
+  std::vector<int64_t> values;
+  if (c.valid.empty()) {
+    values = c.ints;
+  } else {
+    for (size_t g = 0; g < out.size; ++g) {
+      if (c.valid[g]) values.push_back(c.ints[g]);
+    }
+  }
+  if (values.size() < top.limit) return std::nullopt;
   const auto nth = values.begin() + static_cast<long>(top.limit - 1);
-  int64_t bound;
   if (descending) {
     std::nth_element(values.begin(), nth, values.end(), std::greater<int64_t>());
-    bound = *nth;
   } else {
     std::nth_element(values.begin(), nth, values.end());
-    bound = *nth;
   }
+  const int64_t bound = *nth;
   std::vector<uint32_t> ids;
   for (uint32_t g = 0; g < out.size; ++g) {
-    if (descending ? c.ints[g] >= bound : c.ints[g] <= bound) ids.push_back(g);
+    if (c.IsValid(g) && (descending ? c.ints[g] >= bound : c.ints[g] <= bound)) ids.push_back(g);
   }
   if (ids.size() * 2 > out.size) return std::nullopt;  // mostly ties: no gain
   return ids;

@@ -323,6 +323,18 @@ TEST(GroupTable, TopNFinishKeepsTheSameRows) {
     EXPECT_EQ(all, key_groups);
     CheckTopN(batches, {0, 4}, 5, desc, 40);  // wide layout
   }
+  // Sums missing for a fifth of the groups (every byte count of their rows
+  // missing): they sort last either way and are never candidates.
+  std::vector<Batch> holes = batches;
+  for (Batch& b : holes) {
+    Column& bytes = b.columns[3];
+    bytes.valid.assign(b.size, 1);
+    for (size_t r = 0; r < b.size; ++r) bytes.valid[r] = b.columns[0].addrs[r].lo % 5 != 0;
+  }
+  for (bool desc : {true, false}) {
+    auto [kept, groups] = CheckTopN(holes, {0, 1}, 5, desc, 15, /*via_final=*/true);
+    EXPECT_LT(kept, groups / 4);
+  }
   // Text keys (the generic table), IPv6 and missing sources among them.
   std::vector<Batch> text = MakeBatches(40, 20);
   EXPECT_LT(CheckTopN(text, {0, 1}, 5, true, 15).first, 100u);
