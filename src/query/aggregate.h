@@ -80,6 +80,9 @@ class GroupTable {
 
  private:
   enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric };
+  // FixedKey::tag holds a null bit per key (bits 0..15) and an IPv6 bit per
+  // address key (bits 16..31: the lane holds an id in v6_addrs_, not IPv4 bits).
+  static constexpr unsigned kV6Shift = 16;
   // Where one key sits in the fixed layout.
   struct Lane {
     ColumnKind kind;  // kInt, kTimestamp, kBool or kAddress (IPv4)
