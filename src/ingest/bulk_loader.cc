@@ -394,8 +394,10 @@ Status LoadObject(storage::Store& store, const IngestOptions& options, const Lay
   // Full builders are written (and synced) beside the parse: as many writing
   // threads as parsing ones, none waiting beyond those being written
   // (measured on 10M records: one more waiting builder per writer raised
-  // peak RSS from 0.22 to 0.31 GB).
-  SegmentWritePool writer(store, options.group, threads, threads);
+  // peak RSS from 0.22 to 0.31 GB). A load on one parsing thread (a lane of
+  // IngestPaths, beside other objects' loads) writes in place.
+  const size_t writers = threads > 1 ? threads : 0;
+  SegmentWritePool writer(store, options.group, writers, threads);
   std::vector<std::unique_ptr<Worker>> workers;
   std::vector<std::thread> pool;
   for (size_t i = 0; i < threads; ++i) {

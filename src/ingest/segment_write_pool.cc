@@ -7,8 +7,7 @@ namespace flowlens::ingest {
 SegmentWritePool::SegmentWritePool(storage::Store& store, std::string group, size_t threads,
                                    size_t max_queued)
     : store_(store), group_(std::move(group)), max_queued_(std::max<size_t>(max_queued, 1)) {
-  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
-    threads_.emplace_back([this] { Run(); });
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
 SegmentWritePool::~SegmentWritePool() {
@@ -19,6 +18,21 @@ SegmentWritePool::~SegmentWritePool() {
 }
 
 Status SegmentWritePool::Submit(std::unique_ptr<storage::SegmentBuilder> builder) {
+  if (threads_.empty()) {  // no threads of its own: written here and now
+    {
+      std::lock_guard lock(mu_);
+      RETURN_IF_ERROR(status_);
+    }
+    Result<std::shared_ptr<const storage::SegmentFile>> seg =
+        store_.WriteBulkSegment(group_, builder.get());
+    std::lock_guard lock(mu_);
+    if (!seg.ok()) {
+      if (status_.ok()) status_ = seg.status();
+      return status_;
+    }
+    segments_.push_back(std::move(seg).value());
+    return Status::Ok();
+  }
   std::unique_lock lock(mu_);
   cv_.wait(lock,
            [&] { return queue_.size() + writing_ < max_queued_ || !status_.ok() || closing_; });

@@ -10,6 +10,11 @@
 // caller commits them with Store::CommitBulk); on a failure the first error
 // is kept, queued builders are dropped, and Submit reports it.
 //
+// With no threads (`threads` 0) Submit writes the builder itself, at once:
+// a load that parses on one thread beside others (IngestPaths' lanes of small
+// .gz objects) keeps its thread's zstd context instead of faulting a new
+// one's tables in for every object.
+//
 //   SegmentWritePool pool(store, "/vpc/flows", 2, 2);
 //   RETURN_IF_ERROR(pool.Submit(std::move(builder)));
 //   ASSIGN_OR_RETURN(auto segments, pool.Finish());
