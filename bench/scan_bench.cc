@@ -1,20 +1,28 @@
 // Measures the text-scan path in bytes/s, stage by stage, on generated
 // default-format records (the shape `flowlens query -f` reads):
 // - BM_ClassifyBlocks/{simd,scalar}: the byte classification kernel alone;
-// - BM_CountNewlines: the line count the reader does per morsel;
+// - BM_CountNewlines: the line count of a morsel, for a query that numbers
+//   lines (query/scan.h MorselLines);
 // - BM_SplitLines: lines and field offsets (LineSplitter);
 // - BM_ParseChunk/<fields>: the whole parse of a chunk into column batches as
 //   the executor runs it, for the fields of Q6 (bytes), Q3 (action, srcAddr),
 //   Q1 (srcAddr, dstAddr, packets), Q2 (bytes instead of packets) and Q5
-//   (srcAddr, dstPort), single-threaded.
+//   (srcAddr, dstPort), single-threaded, numbering lines (row ids) as a
+//   listing does; BM_ParseChunk/q1_no_row_ids without, as a stats query runs;
+// - BM_ParseGlob/{pushdown,stage}: `parse @message "* * ... *"` (14 stars, 4
+//   outputs read) with the scan filling the captures from the splitter's
+//   offsets (query/scan_captures.h), against the scan making @message and
+//   MatchGlob splitting every row again, as the parse stage does.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "flowlog/generator.h"
 #include "flowlog/line_splitter.h"
+#include "query/operators.h"
 #include "query/scan.h"
 
 namespace flowlens {
@@ -66,17 +74,12 @@ void BM_SplitLines(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
 }
 
-void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names,
-                   std::vector<query::FieldCondition> conditions = {}) {
+// Parses the generated text with `request` once per iteration, handing every
+// batch to `sink`; counts the text's bytes as processed.
+template <typename Sink>
+void ScanText(benchmark::State& state, const query::ScanRequest& request, size_t slots, Sink sink) {
   const std::string& t = Text();
-  query::ScanRequest request;
-  request.row_conditions = std::move(conditions);
-  request.input_fields.emplace_back("@timestamp", 0);
-  for (size_t i = 0; i < names.size(); ++i) {
-    request.input_fields.emplace_back(names[i], static_cast<int>(i + 1));
-  }
-  request.timestamp_slot = 0;
-  query::ScanProjection projection(request, names.size() + 1);
+  query::ScanProjection projection(request, slots);
   query::ScanInput input{"bench.log", "bench.log", 0, std::nullopt};
   query::Chunk chunk;
   chunk.text = t;
@@ -84,17 +87,65 @@ void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names,
   chunk.layout = &Layout::Default();
   query::ScanCounters counters;
   const int64_t lo = std::numeric_limits<int64_t>::min(), hi = std::numeric_limits<int64_t>::max();
-  for (auto _ : state) {
-    size_t rows = 0;
-    projection.ParseChunk(chunk, lo, hi, &counters, [&](query::Batch& b) { rows += b.size; });
-    benchmark::DoNotOptimize(rows);
-  }
+  const std::function<void(query::Batch&)> to_sink = sink;
+  for (auto _ : state) projection.ParseChunk(chunk, lo, hi, &counters, to_sink);
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(t.size()));
+}
+
+void BM_ParseChunk(benchmark::State& state, std::vector<std::string> names,
+                   std::vector<query::FieldCondition> conditions = {}, bool row_ids = true) {
+  query::ScanRequest request;
+  request.row_ids = row_ids;
+  request.row_conditions = std::move(conditions);
+  request.input_fields.emplace_back("@timestamp", 0);
+  for (size_t i = 0; i < names.size(); ++i) {
+    request.input_fields.emplace_back(names[i], static_cast<int>(i + 1));
+  }
+  request.timestamp_slot = 0;
+  size_t rows = 0;
+  ScanText(state, request, names.size() + 1, [&](query::Batch& b) { rows += b.size; });
+  benchmark::DoNotOptimize(rows);
+}
+
+void BM_ParseGlob(benchmark::State& state) {
+  const bool pushdown = state.range(0) != 0;
+  constexpr size_t kStars = 14;
+  query::ScanRequest request;
+  request.row_ids = false;
+  request.input_fields = {{"@timestamp", 0}, {"@message", 1}};
+  request.timestamp_slot = 0;
+  // Outputs of stars 3, 4, 8 and 12 are read (slots 2..5); the done slot is 6.
+  const std::vector<int> slots = {-1, -1, -1, 2, 3, -1, -1, -1, 4, -1, -1, -1, 5, -1};
+  if (pushdown) {
+    request.parse_pushdown.stage = 0;
+    request.parse_pushdown.message_slot = 1;
+    request.parse_pushdown.done_slot = 6;
+    request.parse_pushdown.slots = slots;
+  }
+  std::vector<std::string> literals(kStars + 1, " ");
+  literals.front().clear();
+  literals.back().clear();
+  std::vector<std::string_view> parts;
+  size_t bytes = 0;
+  ScanText(state, request, 7, [&](query::Batch& b) {
+    if (pushdown) {
+      for (size_t r = 0; r < b.size; ++r) bytes += b.columns[4].strings[r].size();
+      return;
+    }
+    // What the parse stage does per row (ApplyGlobParse), minus its columns.
+    const query::Column& m = b.columns[1];
+    for (size_t r = 0; r < b.size; ++r) {
+      if (query::MatchGlob(m.strings[r], literals, &parts)) bytes += parts[8].size();
+    }
+  });
+  benchmark::DoNotOptimize(bytes);
+  state.SetLabel(pushdown ? "pushdown" : "stage");
 }
 
 BENCHMARK(BM_ClassifyBlocks)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CountNewlines)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SplitLines)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseGlob)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q6_bytes, {"bytes"})->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q3_action_srcaddr, {"action", "srcAddr"})
     ->Unit(benchmark::kMillisecond);
@@ -109,6 +160,8 @@ BENCHMARK_CAPTURE(BM_ParseChunk, q3_with_row_condition, {"action", "srcAddr"},
                   }())
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q1_addrs_packets, {"srcAddr", "dstAddr", "packets"})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseChunk, q1_no_row_ids, {"srcAddr", "dstAddr", "packets"}, {}, false)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseChunk, q2_addrs_bytes, {"srcAddr", "dstAddr", "bytes"})
     ->Unit(benchmark::kMillisecond);

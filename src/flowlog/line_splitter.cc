@@ -131,7 +131,8 @@ const ClassifyFn kClassify = PickKernel();
       int bit = __builtin_ctzll(ev);
       *ev_out++ = {
           base + static_cast<uint32_t>(bit),
-          before + static_cast<uint32_t>(__builtin_popcountll(s & ((uint64_t{1} << bit) - 1)))};
+          before + static_cast<uint32_t>(__builtin_popcountll(s & ((uint64_t{1} << bit) - 1))),
+          static_cast<uint32_t>((n >> bit) & 1)};
       ev &= ev - 1;
     }
     sp_out = Flatten(s, base, sp_out);
@@ -222,7 +223,7 @@ void LineSplitter::Refill() {
   if (scanned_ == text_.size() && !text_.empty() && text_.back() != '\n') {
     // The last line has no '\n': the end of the text ends it.
     *ev_out++ = {static_cast<uint32_t>(text_.size()),
-                 static_cast<uint32_t>(sp_out - spaces_.data())};
+                 static_cast<uint32_t>(sp_out - spaces_.data()), 1};
   }
   space_count_ = static_cast<size_t>(sp_out - spaces_.data());
   event_count_ = static_cast<size_t>(ev_out - events_.data());
@@ -230,26 +231,11 @@ void LineSplitter::Refill() {
   next_event_ = 0;
 }
 
-bool LineSplitter::Next(SplitLine* out) {
+bool LineSplitter::NextSlow(SplitLine* out) {
   if (line_start_ >= text_.size()) return false;
   if (next_event_ == event_count_) Refill();
+  if (next_event_ < event_count_ && TakeOrdinary(out)) return true;
   const char* base = text_.data();
-  if (next_event_ < event_count_) {
-    const SplitEvent e = events_[next_event_];
-    if (e.pos == text_.size() || base[e.pos] == '\n') {
-      // An ordinary line: its spaces are those up to this newline.
-      ++next_event_;
-      const uint32_t count = e.space_index - static_cast<uint32_t>(next_space_);
-      out->text = std::string_view(base + line_start_, e.pos - line_start_);
-      out->spaces = spaces_.data() + next_space_;
-      out->space_count = count;
-      // A space just before the newline leaves an empty last field.
-      out->simple = count == 0 || spaces_[e.space_index - 1] + 1 != e.pos;
-      next_space_ = e.space_index;
-      line_start_ = e.pos + 1;
-      return true;
-    }
-  }
   // An odd line (or one longer than a window): find its end the plain way.
   const void* nl = std::memchr(base + line_start_, '\n', text_.size() - line_start_);
   const size_t end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) : text_.size();

@@ -45,19 +45,46 @@ struct SplitLine {
 };
 
 // Inside LineSplitter: a line end or an oddity, with the number of spaces of
-// the window before it.
+// the window before it, and whether it ends a line ('\n' or the end of the
+// text: flagged here so that taking a line reads no text byte).
 struct SplitEvent {
   uint32_t pos;
-  uint32_t space_index;
+  uint32_t space_index : 31;
+  uint32_t line_end : 1;
 };
 
 class LineSplitter {
  public:
   explicit LineSplitter(std::string_view text);
   // The next line (empty lines included), or false at the end of the text.
-  bool Next(SplitLine* out);
+  // Inline for the ordinary line (its end and spaces already listed): the
+  // caller's loop keeps the line in registers instead of reading back what
+  // an out-of-line call stored.
+  bool Next(SplitLine* out) {
+    if (next_event_ < event_count_ && TakeOrdinary(out)) [[likely]] {
+      return true;
+    }
+    return NextSlow(out);
+  }
 
  private:
+  // The line that ends at the next event, when that event is a line end.
+  [[gnu::always_inline]] bool TakeOrdinary(SplitLine* out) {
+    const SplitEvent e = events_[next_event_];
+    if (!e.line_end) return false;
+    const char* base = text_.data();
+    ++next_event_;
+    const uint32_t count = e.space_index - static_cast<uint32_t>(next_space_);
+    out->text = std::string_view(base + line_start_, e.pos - line_start_);
+    out->spaces = spaces_.data() + next_space_;
+    out->space_count = count;
+    // A space just before the newline leaves an empty last field.
+    out->simple = count == 0 || spaces_[e.space_index - 1] + 1 != e.pos;
+    next_space_ = e.space_index;
+    line_start_ = e.pos + 1;
+    return true;
+  }
+  bool NextSlow(SplitLine* out);
   void Refill();
   std::string_view text_;
   size_t scanned_ = 0;  // bytes classified so far
@@ -77,7 +104,8 @@ void ClassifyBlocks(const char* p, size_t blocks, uint64_t* spaces, uint64_t* ne
 void ClassifyBlocksScalar(const char* p, size_t blocks, uint64_t* spaces, uint64_t* newlines,
                           uint64_t* others);
 // Number of '\n' in `text` (SIMD like ClassifyBlocks; for line numbers of
-// file morsels, bench/scan_bench.cc BM_CountNewlines).
+// file morsels when a query reads them, query/scan.h MorselLines;
+// bench/scan_bench.cc BM_CountNewlines).
 size_t CountNewlines(std::string_view text);
 // Which kernel ClassifyBlocks uses on this CPU: "avx2" or "sse2".
 const char* ClassifyKernelName();

@@ -681,6 +681,7 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
   }
   MarkLiveParseOutputs(&plan_);
   PlanParsePushdown(&plan_);
+  PlanRowIds(&plan_);
   return std::move(plan_);
 }
 
@@ -766,6 +767,16 @@ void PlanParsePushdown(Plan* plan) {
     if (plan->stages[i].kind != CommandKind::kFilter) break;
     AppendConjuncts(plan->stages[i].condition.get(), &pd.filter_conjuncts);
   }
+}
+
+void PlanRowIds(Plan* plan) {
+  bool ordered = false;
+  for (const Stage& st : plan->stages) {
+    for (const AggSpec& a : st.aggregates) {
+      ordered |= a.kind == AggKind::kEarliest || a.kind == AggKind::kLatest;
+    }
+  }
+  plan->scan.row_ids = !plan->has_stats || ordered;
 }
 
 Result<Plan> Analyze(const Query& query, AnalyzeError* error) {

@@ -78,6 +78,7 @@ Status ChunkReader::OpenNext() {
     gz_ = nullptr;
   }
   mapped_.reset();
+  morsel_lines_.reset();
   current_ = static_cast<int>(next_input_++);
   ScanInput& in = (*inputs_)[static_cast<size_t>(current_)];
   line_ = 1;
@@ -109,6 +110,7 @@ Status ChunkReader::OpenNext() {
         mapped_ = std::move(m);
         mapped_pos_ = DetectHeader(mapped_text_, in);
         line_ += mapped_pos_ > 0;
+        morsel_lines_ = std::make_shared<MorselLines>(mapped_, line_);
         mode_ = Mode::kMapped;
         return Status::Ok();
       }
@@ -170,6 +172,7 @@ std::optional<Chunk> ChunkReader::NextMapped(ScanInput& in) {
   const std::string_view all = mapped_text_;
   if (mapped_pos_ >= all.size()) {
     mapped_.reset();
+    morsel_lines_.reset();
     mapped_text_ = {};
     mode_ = Mode::kNone;
     return std::nullopt;
@@ -187,8 +190,8 @@ std::optional<Chunk> ChunkReader::NextMapped(ScanInput& in) {
   pages->begin = c.text.data();
   pages->end = c.text.data() + c.text.size();
   c.owner = std::move(pages);
-  c.first_line = line_;
-  line_ += CountNewlines(c.text);
+  c.lines = morsel_lines_;
+  c.morsel = morsel_lines_->Add(c.text);
   mapped_pos_ = end;
   return c;
 }
@@ -239,6 +242,24 @@ Result<std::optional<Chunk>> ChunkReader::NextStreamed(ScanInput& in) {
   line_ += CountNewlines(c.text);
   c.owner = std::move(data);
   return std::optional<Chunk>(std::move(c));
+}
+
+uint32_t MorselLines::Add(std::string_view text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  texts_.push_back(text);
+  return static_cast<uint32_t>(texts_.size() - 1);
+}
+
+uint64_t MorselLines::FirstLine(uint32_t index) {
+  std::lock_guard<std::mutex> lock(mu_);
+  while (firsts_.size() <= index) {
+    firsts_.push_back(firsts_.back() + CountNewlines(texts_[firsts_.size() - 1]));
+  }
+  return firsts_[index];
+}
+
+uint64_t ChunkFirstLine(const Chunk& chunk) {
+  return chunk.lines ? chunk.lines->FirstLine(chunk.morsel) : chunk.first_line;
 }
 
 Status LoadChunk(Chunk* chunk) {

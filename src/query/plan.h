@@ -159,6 +159,10 @@ struct ScanRequest {
   // executor fills it after planning.
   std::vector<FieldCondition> row_conditions;
   ParsePushdown parse_pushdown;
+  // Whether anything reads the batches' source_ids/row_ids (the order of the
+  // events of a query without stats, @ptr, earliest/latest): a file scan
+  // that is told no skips numbering the lines (PlanRowIds).
+  bool row_ids = true;
 };
 
 struct Plan {
@@ -183,6 +187,10 @@ void MarkLiveParseOutputs(Plan* plan);
 // query has a parse the scan may do (see ParsePushdown); call after
 // MarkLiveParseOutputs.
 void PlanParsePushdown(Plan* plan);
+
+// Sets plan->scan.row_ids: false only for a query with stats none of whose
+// aggregations is earliest() or latest() (nothing then reads row ids).
+void PlanRowIds(Plan* plan);
 
 class LookupTable;
 

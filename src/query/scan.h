@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,11 +43,38 @@ struct ScanInput {
   std::optional<Layout> layout;  // from the header line, or the user's --format
 };
 
+// Line numbers of the morsels of a mapped file, counted only when a scan
+// asks for them (ScanRequest::row_ids; most stats queries do not): the reader
+// hands out morsels without reading them, and the first worker that needs the
+// number of a morsel's first line counts the newlines of the morsels before it
+// that no one counted yet (bench/scan_bench.cc BM_CountNewlines). Holds the
+// mapping, so a morsel already scanned can still be counted.
+// Thread safety: Add from the reader, FirstLine from any worker.
+class MorselLines {
+ public:
+  MorselLines(std::shared_ptr<const void> mapping, uint64_t first_line)
+      : mapping_(std::move(mapping)), firsts_{first_line} {}
+  // Registers the file's next morsel (in file order); returns its index.
+  uint32_t Add(std::string_view text);
+  // 1-based number of the first line of morsel `index`.
+  uint64_t FirstLine(uint32_t index);
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const void> mapping_;
+  std::vector<std::string_view> texts_;
+  std::vector<uint64_t> firsts_;  // of the morsels counted so far, and the one after
+};
+
 struct Chunk {
   std::string_view text;              // whole lines; lives as long as `owner`
   std::shared_ptr<const void> owner;  // the buffer or file mapping behind `text`
   uint32_t source_id = 0;
-  uint64_t first_line = 1;  // 1-based line number of the first line
+  // 1-based line number of the first line; use ChunkFirstLine, which asks
+  // `lines` for a morsel of a mapped file.
+  uint64_t first_line = 1;
+  std::shared_ptr<MorselLines> lines;
+  uint32_t morsel = 0;
   const ScanInput* input = nullptr;
   const Layout* layout = nullptr;
   // A whole gzip object still to read: LoadChunk fills text and layout. Kept
@@ -56,9 +84,12 @@ struct Chunk {
 };
 
 struct ScanCounters {
-  std::atomic<uint64_t> records{0};         // events read
-  std::atomic<uint64_t> bytes{0};           // bytes of text read
-  std::atomic<uint64_t> non_flow_lines{0};  // lines that are not records of their layout
+  std::atomic<uint64_t> records{0};  // events read
+  std::atomic<uint64_t> bytes{0};    // bytes of text read
+  // Lines that are not records of their layout, among those the scan parsed
+  // (a query that reads no flow field, start time, stream or JSON field
+  // parses none).
+  std::atomic<uint64_t> non_flow_lines{0};
 };
 
 // Reads files one after another into chunks. Detects the header line of each
@@ -66,7 +97,7 @@ struct ScanCounters {
 //
 // A plain file is mapped into memory and handed out in morsels of about
 // `chunk_bytes` cut at line ends, so that workers parse one file in parallel;
-// the reader only counts each morsel's lines (for line numbers). A gzip file
+// the reader does not read them (line numbers: MorselLines). A gzip file
 // of up to 64 MB is one deferred chunk that the worker decompresses itself
 // (LoadChunk, libdeflate), so many S3 objects decompress in parallel; larger
 // gzip files and standard input are streamed through zlib.
@@ -93,6 +124,7 @@ class ChunkReader {
   Mode mode_ = Mode::kNone;
   void* gz_ = nullptr;                  // gzFile
   std::shared_ptr<const void> mapped_;  // the file mapping (unmapped with the last user)
+  std::shared_ptr<MorselLines> morsel_lines_;
   std::string_view mapped_text_;
   size_t mapped_pos_ = 0;
   int current_ = -1;
@@ -102,6 +134,10 @@ class ChunkReader {
   std::vector<std::unique_ptr<Layout>> layouts_;
   const Layout* layout_ = nullptr;
 };
+
+// The line number of the chunk's first line (for a morsel of a mapped file,
+// counted on the first call; see MorselLines).
+uint64_t ChunkFirstLine(const Chunk& chunk);
 
 // Reads and decompresses a deferred chunk (a whole gzip object) and detects
 // its header line (else the layout the reader chose stays). Errors name the file.

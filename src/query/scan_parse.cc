@@ -12,13 +12,19 @@
 // columns sized for a whole batch and written by index, with missing values
 // listed and turned into validity at the end of the batch (most batches have
 // a few '-' fields; a validity byte per row cost more than the value).
-// Benchmarks: bench/scan_bench.cc BM_ParseChunk*.
+// A query that reads no flow field, start time, stream or JSON field parses
+// no record at all; a parse the analyzer pushed down (plan.h ParsePushdown)
+// gets its captures from the splitter (scan_captures.h); line numbers are
+// counted only for a query that reads row ids (ScanRequest::row_ids); and
+// each batch reuses the column memory of the one before.
+// Benchmarks: bench/scan_bench.cc BM_ParseChunk*, BM_ParseGlob.
 #include <unordered_map>
 
 #include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
 #include "query/scan.h"
+#include "query/scan_captures.h"
 
 namespace flowlens::query {
 namespace {
@@ -91,6 +97,35 @@ template <typename T>
     out[row] = T{};
     missing->push_back(static_cast<uint32_t>(row));
   }
+}
+
+// Makes `batch` an empty batch of `slots` null columns for the next rows,
+// keeping the capacity of the vectors the sink left in it (it may have moved
+// them out, or replaced columns): a fresh batch would allocate, and fault in,
+// a few hundred kilobytes of column memory per kBatchSize rows again. The
+// arena and kept buffers are the previous batch's (the sink may share them),
+// so they are replaced, not cleared. `sized[slot]` names the vector the
+// scan writes by index in that slot's column (1 ints, 2 addrs, 3 strings):
+// it keeps its size, so that sizing it again for a batch does not write
+// kBatchSize values that every row then overwrites.
+void ResetBatch(Batch* batch, size_t slots, const std::vector<uint8_t>& sized) {
+  batch->size = 0;
+  batch->columns.resize(slots);
+  for (size_t i = 0; i < slots; ++i) {
+    Column& c = batch->columns[i];
+    c.kind = ColumnKind::kNull;
+    c.constant = Value();
+    if (sized[i] != 1) c.ints.clear();
+    c.doubles.clear();
+    if (sized[i] != 3) c.strings.clear();
+    if (sized[i] != 2) c.addrs.clear();
+    c.values.clear();
+    c.valid.clear();
+  }
+  batch->source_ids.clear();
+  batch->row_ids.clear();
+  batch->arena = std::make_shared<Arena>();
+  batch->keep_alive.clear();
 }
 
 // Values in a typed flow-field column (int, address or string).
@@ -189,6 +224,25 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   }
   const int start_pos = layout.PositionOf(fields::kStart);
   const int iface_pos = layout.PositionOf(fields::kInterfaceId);
+  // The parse pushdown (scan_captures.h): the scan fills the parse outputs
+  // and leaves @message, which nothing else reads, unfilled.
+  const ParsePushdown& pd = request_.parse_pushdown;
+  std::optional<ScanCaptures> captures;
+  if (pd.stage >= 0) {
+    captures.emplace(pd);
+    for (FlowFill& f : fills) {
+      if (f.fill == Fill::kMessage && f.slot == pd.message_slot) f.fill = Fill::kNone;
+    }
+  }
+  // Whether a line must be parsed as a record at all: only when the query
+  // reads a flow field, the start time (@timestamp), the interface id
+  // (@logStream) or JSON fields (found only on lines that are not records).
+  // Otherwise every line is just an event and the parse is skipped.
+  bool need_record = start_pos >= 0 || !json_fields.empty();
+  for (const FlowFill& f : fills) {
+    need_record |= f.fill == Fill::kInt || f.fill == Fill::kAddr || f.fill == Fill::kStr ||
+                   (f.fill == Fill::kLogStream && iface_pos >= 0);
+  }
 
   // Projection: the fast parser stores only what the bindings read.
   std::vector<bool> keep(layout.size(), false);
@@ -211,6 +265,8 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     if (pos >= 0) checks.push_back({static_cast<uint32_t>(pos), &c});
   }
 
+  // Line numbers only when something reads them (most stats queries do not).
+  const bool row_ids = request_.row_ids;
   FlowRecord rec(layout);
   RecordError err;
   Batch batch;
@@ -245,6 +301,14 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   };
   std::vector<Out> outs(fills.size());
   bool sized = false;
+  std::vector<uint8_t> sized_vector(slot_count_, 0);  // for ResetBatch
+  for (const FlowFill& f : fills) {
+    sized_vector[static_cast<size_t>(f.slot)] = f.fill == Fill::kInt || f.fill == Fill::kTimestamp
+                                                    ? 1
+                                                : f.fill == Fill::kAddr ? 2
+                                                : f.fill == Fill::kStr  ? 3
+                                                                        : 0;
+  }
   auto size_columns = [&]() {
     for (size_t i = 0; i < fills.size(); ++i) {
       Column& c = batch.columns[fills[i].slot];
@@ -290,11 +354,12 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   };
   auto start_batch = [&]() {
     batch_mixed = false;
-    batch = Batch();
-    batch.columns.resize(slot_count_);
+    ResetBatch(&batch, slot_count_, sized_vector);
     batch.keep_alive.push_back(chunk.owner);
-    batch.source_ids.reserve(kBatchSize);
-    batch.row_ids.reserve(kBatchSize);
+    if (row_ids) {
+      batch.source_ids.reserve(kBatchSize);
+      batch.row_ids.reserve(kBatchSize);
+    }
     for (const Binding& b : binds) {
       Column& c = batch.columns[b.slot];
       c.valid.clear();
@@ -315,6 +380,7 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
       }
     }
     for (auto& jb : json_builders) jb = ColumnBuilder(kBatchSize);
+    if (captures) captures->StartBatch(&batch);
     size_columns();
   };
   auto flush = [&]() {
@@ -326,6 +392,7 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
         batch.columns[binds[i].slot] = json_builders[i].Finish();
       }
     }
+    if (captures) captures->Finish(&batch, batch.size);
     sink(batch);
     start_batch();
   };
@@ -336,11 +403,14 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   const char* const end = base + data.size();
   LineSplitter split(data);
   SplitLine sl;
-  uint64_t line_no = chunk.first_line - 1;
+  uint64_t line_no = row_ids ? ChunkFirstLine(chunk) - 1 : 0;
   std::string stream_name;
   while (split.Next(&sl)) {
     ++line_no;
-    std::string_view line = sl.text;
+    // A reference, not a copy: a 16-byte copy of what the splitter just
+    // stored as two 8-byte halves would stall on store forwarding, per line.
+    // (A non-simple line's '\r' is cut from sl.text itself.)
+    std::string_view& line = sl.text;
     bool flow;
     if (sl.simple) {
       if (line.empty()) continue;
@@ -359,14 +429,15 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
           continue;
         }
       }
-      flow = fast.Parse(sl, base, end, &rec) || ParseRecord(line, layout, &rec, &err);
+      flow =
+          need_record && (fast.Parse(sl, base, end, &rec) || ParseRecord(line, layout, &rec, &err));
     } else {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) continue;
-      flow = ParseRecord(line, layout, &rec, &err);
+      flow = need_record && ParseRecord(line, layout, &rec, &err);
     }
     ++records;
-    if (!flow) ++non_flow;
+    if (need_record && !flow) ++non_flow;
     int64_t ts = chunk.input->mtime_ms;
     if (flow && start_pos >= 0 && rec.present(start_pos)) ts = rec.int_at(start_pos) * 1000;
     if (ts < start_ms || ts > end_ms) continue;
@@ -414,7 +485,8 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
     // A flow row of a batch with no mixed column (nearly every row) goes
     // straight to the typed columns, by index while they are sized; a JSON
     // line's value, or a column already mixed, takes the mixed path.
-    const bool plain = flow && !batch_mixed;
+    // (Without need_record every line is plain: no fill reads the record.)
+    const bool plain = (flow || !need_record) && !batch_mixed;
     if (plain && sized) [[likely]] {
       const size_t row = batch.size;
       for (size_t i = 0; i < fills.size(); ++i) {
@@ -486,8 +558,11 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
         }
       }
     }
-    batch.source_ids.push_back(chunk.source_id);
-    batch.row_ids.push_back(line_no);
+    if (captures) captures->Add(sl, base, line, &batch, batch.size);
+    if (row_ids) {
+      batch.source_ids.push_back(chunk.source_id);
+      batch.row_ids.push_back(line_no);
+    }
     ++batch.size;
     if (batch.size == kBatchSize) flush();
   }

@@ -8,6 +8,9 @@
 // '\n', classify bytes as the scalar kernel does, and accept a line only when
 // ParseRecord does, with the same values for every field it keeps, and say a
 // line round-trips (ParseExact) exactly when writing its record back gives it.
+// And the file scan's parse pushdown (query/scan_captures.h): the captures a
+// field-split glob `* * ... *` takes from a simple line's space offsets are
+// those MatchGlob finds in the line, for any number of stars.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -20,6 +23,8 @@
 #include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
+#include "query/operators.h"
+#include "query/scan_captures.h"
 
 using namespace flowlens;
 
@@ -74,6 +79,20 @@ void CheckClassify(std::string_view text) {
   if (CountNewlines(text) != newlines) __builtin_trap();
 }
 
+// SplitCaptures against MatchGlob for a glob of `stars` stars, where the
+// splitter's offsets serve.
+void CheckCaptures(const SplitLine& line, const char* base, size_t stars) {
+  std::vector<std::string_view> quick(stars + 1), slow;
+  if (!query::SplitCaptures(line, base, stars, quick.data())) return;
+  std::vector<std::string> literals(stars + 1, " ");
+  literals.front().clear();
+  literals.back().clear();
+  if (!query::MatchGlob(line.text, literals, &slow) || slow.size() != stars) __builtin_trap();
+  for (size_t i = 0; i < stars; ++i) {
+    if (quick[i] != slow[i] || quick[i].data() != slow[i].data()) __builtin_trap();
+  }
+}
+
 // The fast path against ParseRecord on every line of `text`; the fields kept
 // follow the bits of `keep_bits`.
 void CheckSplitParse(std::string_view text, const Layout& layout, uint64_t keep_bits) {
@@ -100,6 +119,10 @@ void CheckSplitParse(std::string_view text, const Layout& layout, uint64_t keep_
         if (f.empty() || f.find(' ') != std::string_view::npos) __builtin_trap();
         CheckTokenParsers(f, t.data() + t.size());
       }
+    }
+    for (size_t stars : {size_t{1}, size_t{2}, layout.size(), size_t{line.space_count},
+                         size_t{line.space_count} + 1, size_t{line.space_count} + 2}) {
+      if (stars > 0) CheckCaptures(line, t.data(), stars);
     }
     bool exact = false;
     const bool decided = fast.ParseExact(line, t.data(), t.data() + t.size(), &slow, &exact);

@@ -15,6 +15,8 @@
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
 #include "query/executor.h"
+#include "query/operators.h"
+#include "query/scan.h"
 
 namespace flowlens {
 namespace {
@@ -315,21 +317,130 @@ TEST(FileScan, SmallMorselsCoverTheFileWithTheirLineNumbers) {
   std::vector<query::ScanInput> inputs{{path, path, 0, std::nullopt}};
   query::ChunkReader reader(&inputs, std::nullopt, 1000);
   std::string joined;
+  std::vector<query::Chunk> chunks;
+  std::vector<uint64_t> want;
   uint64_t next_line = 2;  // after the header line
-  int chunks = 0;
   while (true) {
     Result<std::optional<query::Chunk>> c = reader.Next();
     ASSERT_TRUE(c.ok());
     if (!*c) break;
-    ++chunks;
-    EXPECT_EQ((*c)->first_line, next_line);
     EXPECT_EQ((*c)->layout->size(), 4u);
+    want.push_back(next_line);
     next_line += CountNewlines((*c)->text);
     joined += (*c)->text;
+    chunks.push_back(std::move(**c));
   }
-  EXPECT_GT(chunks, 20);
+  EXPECT_GT(chunks.size(), 20u);
   EXPECT_EQ(joined, body.substr(body.find('\n') + 1));
+  // Line numbers are counted when asked for, in any order (workers take
+  // morsels in order but ask when they start).
+  for (size_t i : {size_t{7}, size_t{3}, chunks.size() - 1, size_t{0}, size_t{8}}) {
+    EXPECT_EQ(query::ChunkFirstLine(chunks[i]), want[i]) << i;
+  }
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    EXPECT_EQ(query::ChunkFirstLine(chunks[i]), want[i]) << i;
+  }
   ::unlink(path.c_str());
+}
+
+// The parse pushdown (query/scan_captures.h) on lines of every shape: fewer
+// fields than stars, more, double spaces, tabs, '\r', JSON, a line longer
+// than the splitter's window. The same query with @message read elsewhere
+// (no pushdown) must give the same rows, for several numbers of stars.
+TEST(FileScan, ParsePushdownGivesTheParseStageCaptures) {
+  std::string body;
+  for (int i = 0; i < 9000; ++i) {
+    const std::string n = std::to_string(i % 13);
+    switch (i % 9) {
+      case 0:
+        body += "a" + n + " b c\n";
+        break;
+      case 1:
+        body += "a" + n + " b\n";
+        break;
+      case 2:
+        body += "a" + n + "  b c d\n";
+        break;
+      case 3:
+        body += "a" + n + "\tb c d e\r\n";
+        break;
+      case 4:
+        body += "{\"k\": \"v w\"}\n";
+        break;
+      case 5:
+        body += "x" + n + " y z w v u t\n";
+        break;
+      case 6:
+        body += (i % 1000 == 6 ? std::string(40000, 'q') + " r s" : "p" + n) + "\n";
+        break;
+      case 7:
+        body += "\n";
+        break;
+      default:
+        body += " lead" + n + " b c \n";
+        break;
+    }
+  }
+  std::string path = TempFile("pushdown.log", body);
+  for (const std::string glob : {"*", "* *", "* * *", "* * * *", "* * * * * * *"}) {
+    size_t stars = (glob.size() + 1) / 2;
+    std::string names;
+    for (size_t i = 0; i < stars; ++i) names += (i ? ", c" : "c") + std::to_string(i);
+    const std::string parse = "parse @message \"" + glob + "\" as " + names;
+    const std::string tail = " | stats count(*) as n, count(c0) as k0, count(c" +
+                             std::to_string(stars - 1) + ") as k by c0, c" +
+                             std::to_string(stars - 1) + " | sort n desc, c0, c" +
+                             std::to_string(stars - 1);
+    const std::string pushed = Answer({path}, parse + tail);
+    const std::string plain = Answer({path}, "filter ispresent(@message) | " + parse + tail);
+    EXPECT_NE(pushed, "");
+    EXPECT_EQ(pushed, plain) << glob;
+  }
+  ::unlink(path.c_str());
+}
+
+// The scan itself under a pushdown: every row's captures are MatchGlob's on
+// its line, the done slot is set and @message is left out.
+TEST(FileScan, ParsePushdownFillsEveryRowOfTheBatch) {
+  const std::string text =
+      "a b c\nd e\nf  g h\ni\tj k\r\nl m n o p\n{\"x\": 1}\n\nq r s \n t u v\n";
+  query::ScanRequest request;
+  request.row_ids = false;
+  request.input_fields = {{"@timestamp", 0}, {"@message", 1}};
+  request.timestamp_slot = 0;
+  request.parse_pushdown.stage = 0;
+  request.parse_pushdown.message_slot = 1;
+  request.parse_pushdown.done_slot = 5;
+  request.parse_pushdown.slots = {2, -1, 4};  // the middle capture is not read
+  query::ScanProjection projection(request, 6);
+  query::ScanInput input{"t.log", "t.log", 0, std::nullopt};
+  query::Chunk chunk;
+  chunk.text = text;
+  chunk.input = &input;
+  chunk.layout = &Layout::Default();
+  query::ScanCounters counters;
+  std::vector<std::string> got;
+  projection.ParseChunk(
+      chunk, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &counters,
+      [&](query::Batch& b) {
+        EXPECT_EQ(b.columns[5].kind, query::ColumnKind::kConstant);
+        EXPECT_EQ(b.columns[1].kind, query::ColumnKind::kNull);
+        EXPECT_EQ(b.columns[3].kind, query::ColumnKind::kNull);
+        for (size_t r = 0; r < b.size; ++r) {
+          query::Value x = b.columns[2].Get(r), z = b.columns[4].Get(r);
+          got.push_back(x.is_null() ? "<null>" : std::string(x.s) + "|" + std::string(z.s));
+        }
+      });
+  std::vector<std::string> want;
+  std::vector<std::string> literals = {"", " ", " ", ""};
+  std::vector<std::string_view> parts;
+  for (std::string_view line :
+       {"a b c", "d e", "f  g h", "i\tj k", "l m n o p", "{\"x\": 1}", "q r s ", " t u v"}) {
+    want.push_back(query::MatchGlob(line, literals, &parts)
+                       ? std::string(parts[0]) + "|" + std::string(parts[2])
+                       : "<null>");
+  }
+  EXPECT_EQ(got, want);
 }
 
 TEST(FileScan, BrokenGzipNamesTheFile) {
