@@ -546,6 +546,55 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
   return Status::Ok();
 }
 
+Status SegmentReader::View(size_t block, uint16_t column_id, ColumnView* out) {
+  *out = ColumnView();
+  if (block >= blocks_.size()) return Status::OutOfRange("no such block");
+  const Block& b = blocks_[block];
+  out->first = b.first_row - row_group_start_[b.row_group];
+  out->rows = b.count;
+  int c = footer_->ColumnIndex(column_id);
+  if (c < 0) return Status::Ok();
+  Decoded* d;
+  RETURN_IF_ERROR(LoadColumn(b.row_group, static_cast<size_t>(c), &d));
+  const Decoded* side[2] = {d, d};
+  if (d->form == Form::kMirrored) {
+    side[0] = d->side[0];
+    side[1] = d->side[1];
+    out->pos = d->pos;
+    out->reply = d->reply;
+  }
+  // DecodeMirrored made both sides alike (form, validity and IPv6 flags).
+  const Form form = side[0]->form;
+  const size_t n = footer_->row_groups[b.row_group].rows;
+  for (int k = 0; k < 2; ++k) {
+    const Decoded& s = *side[k];
+    // A plain chunk has a value per row; DecodeMirrored checked the sides' sizes.
+    const size_t values = form == Form::kPlain ? s.column.ints.size() : s.small.size();
+    if (s.form != form || (out->pos == nullptr && values != n)) {
+      *out = ColumnView();
+      return Status::Ok();
+    }
+    out->valid[k] = s.column.valid.empty() ? nullptr : s.column.valid.data();
+    if (form == Form::kPlain && values > 0) {
+      out->form = ColumnView::Form::kInts;
+      out->ints[k] = s.column.ints.data();
+    } else if (form == Form::kAddress) {
+      out->form = ColumnView::Form::kAddress;
+      out->small[k] = s.small.data();
+      out->v6[k] = s.v6.empty() ? nullptr : s.v6.data();
+      out->v6s[k] = s.v6s.data();
+    } else if (form == Form::kDict) {
+      out->form = ColumnView::Form::kCodes;
+      out->small[k] = s.small.data();
+      out->dict = &s.dict;
+    } else {
+      *out = ColumnView();
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
 Status SegmentReader::Verify() {
   for (size_t g = 0; g < footer_->row_groups.size(); ++g) {
     for (size_t c = 0; c < footer_->columns.size(); ++c) {
