@@ -31,11 +31,20 @@ void KeepPresent(const View& v, uint8_t* keep) {
   ForRows(v, [&](size_t i, size_t s, size_t p) { keep[i] &= va[s][p]; });
 }
 
-// keep[i] &= pred(value of row i), for values in arrays `base` (one per side).
+// keep[i] &= the value of row i is present and pred(value), for values in
+// arrays `base` (one per side): one pass, the validity read in the same loop.
 template <typename T, typename Pred>
 void KeepIf(const View& v, const T* const* base, Pred pred, uint8_t* keep) {
   const T* const b[2] = {base[0], base[1]};
-  ForRows(v, [&](size_t i, size_t s, size_t p) { keep[i] &= static_cast<uint8_t>(pred(b[s][p])); });
+  if (v.valid[0] == nullptr) {
+    ForRows(v,
+            [&](size_t i, size_t s, size_t p) { keep[i] &= static_cast<uint8_t>(pred(b[s][p])); });
+    return;
+  }
+  const uint8_t* const va[2] = {v.valid[0], v.valid[1]};
+  ForRows(v, [&](size_t i, size_t s, size_t p) {
+    keep[i] &= static_cast<uint8_t>(pred(b[s][p]) & (va[s][p] != 0));
+  });
 }
 
 bool TestInts(const FieldCondition& c, const View& v, uint8_t* keep) {
@@ -59,7 +68,6 @@ bool TestInts(const FieldCondition& c, const View& v, uint8_t* keep) {
   } else {
     return false;
   }
-  KeepPresent(v, keep);
   return true;
 }
 
@@ -72,12 +80,12 @@ bool TestAddresses(const FieldCondition& c, const View& v, uint8_t* keep) {
     if (v6[0] == nullptr) {
       KeepIf(
           v, v.small, [=](uint32_t x) { return x - lo <= span; }, keep);
-    } else {
-      const uint32_t* const small[2] = {v.small[0], v.small[1]};
-      ForRows(v, [&](size_t i, size_t s, size_t p) {
-        keep[i] &= static_cast<uint8_t>((v6[s][p] == 0) & (small[s][p] - lo <= span));
-      });
+      return true;  // KeepIf tested the validity too
     }
+    const uint32_t* const small[2] = {v.small[0], v.small[1]};
+    ForRows(v, [&](size_t i, size_t s, size_t p) {
+      keep[i] &= static_cast<uint8_t>((v6[s][p] == 0) & (small[s][p] - lo <= span));
+    });
   } else if (v6[0] == nullptr) {
     std::fill(keep, keep + v.rows, 0);  // no IPv6 value in the chunk
   } else {

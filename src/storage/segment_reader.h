@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -127,8 +128,7 @@ class SegmentReader {
   static void Materialize(Decoded* d);
   // The values of rows `rows` (positions in the row group) of `d` into *col
   // (addresses, strings or codes, ints, validity).
-  static void Emit(const Decoded& d, const std::vector<uint32_t>& rows, bool codes,
-                   FieldColumn* col);
+  static void Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes, FieldColumn* col);
 
   SegmentReader() = default;
   // Decoded chunks' vectors are kept per thread between row groups and
@@ -157,6 +157,7 @@ class SegmentReader {
   size_t cached_row_group_ = SIZE_MAX;
   std::map<size_t, Decoded> cache_;         // by column index, for cached_row_group_
   std::map<size_t, Decoded> stored_cache_;  // stored rows of mirrored columns, likewise
+  std::vector<uint32_t> rows_;              // Read(): the rows handed out (kept ones first)
 };
 
 }  // namespace flowlens::storage
