@@ -2,8 +2,9 @@
 // records: the line parse with its round-trip decision, the segment builder's
 // Add (compact typed columns, interning into dictionary ids) and Write (row
 // order, row groups, encoding with the ids as string codes),
-// (fresh, and reused after Reset, which the loader measured not worth it), and a whole `flowlens
-// ingest` into an empty store on 1 and 2 threads: of one plain file, and of
+// (fresh, and reused after Reset, which the loader measured not worth it), the content hash
+// of an object (read and hashed, or hashed as read), a re-ingest that skips a known file, and a
+// whole `flowlens ingest` into an empty store on 1 and 2 threads: of one plain file, and of
 // the same records as 16 .gz objects (loaded side by side). The CPU a record costs end to end is
 // IngestFile's CPU time per item (several threads: take real time with the process's CPU from
 // /usr/bin/time, as bench/run does, for the whole-process figure).
@@ -25,6 +26,7 @@
 #include "flowlog/line_splitter.h"
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
+#include "ingest/content_hash.h"
 #include "ingest/ingester.h"
 #include "storage/file_system.h"
 #include "storage/segment_builder.h"
@@ -181,6 +183,29 @@ void BM_BuilderWrite(benchmark::State& state) {
 }
 BENCHMARK(BM_BuilderWrite)->Unit(benchmark::kMillisecond);
 
+// The content key of an object (ingest/content_hash.h): arg 0 HashFile (a
+// read of the file and the hash: the serial pass before every load until the
+// loader hashed the bytes it reads), arg 1 the hash alone over bytes in
+// memory in 4 MB pieces (what the loader's reader now adds to its reads).
+void BM_ContentHash(benchmark::State& state) {
+  const Data& d = TheData();
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      auto h = ingest::HashFile(d.dir + "/flows.log");
+      if (!h.ok()) std::abort();
+      benchmark::DoNotOptimize(h->data());
+    } else {
+      ingest::ContentHasher h;
+      for (size_t pos = 0; pos < d.text.size(); pos += 4u << 20) {
+        h.Update(std::string_view(d.text).substr(pos, 4u << 20));
+      }
+      benchmark::DoNotOptimize(h.Finish());
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(d.text.size()));
+}
+BENCHMARK(BM_ContentHash)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 // A whole ingest of `paths` into an empty store; arg: threads.
 void IngestInto(benchmark::State& state, const Data& d, const std::vector<std::string>& paths) {
   for (auto _ : state) {
@@ -205,6 +230,25 @@ void BM_IngestFile(benchmark::State& state) {
   IngestInto(state, d, {d.dir + "/flows.log"});
 }
 BENCHMARK(BM_IngestFile)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Ingesting a file the store holds already: its path is known, so it is
+// hashed first and skipped without being parsed.
+void BM_ReingestSkipped(benchmark::State& state) {
+  const Data& d = TheData();
+  const std::string store_dir = d.dir + "/store-again";
+  fs::remove_all(store_dir);
+  auto store = storage::Store::Open(store_dir, {});
+  if (!store.ok()) std::abort();
+  ingest::IngestOptions opts;
+  opts.group = "/vpc/flows";
+  if (!ingest::IngestPaths(**store, {d.dir + "/flows.log"}, opts).ok()) std::abort();
+  for (auto _ : state) {
+    auto report = ingest::IngestPaths(**store, {d.dir + "/flows.log"}, opts);
+    if (!report.ok() || report->files_skipped != 1) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(d.records.size()));
+}
+BENCHMARK(BM_ReingestSkipped)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The same records as 16 gzip objects with header lines, as S3 delivers them.
 void BM_IngestGzObjects(benchmark::State& state) {

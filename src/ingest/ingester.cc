@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -176,14 +178,29 @@ Status IngestText(storage::Store& store, const IngestOptions& options, const Lay
 
 namespace {
 
+// How a load is marked ingested: `none` (standard input); `key`, hashed
+// before loading (and already claimed); else `claim`, which gets the key
+// hashed from the bytes as they were read and says whether this load may
+// store it (false: another one did meanwhile; the load is then dropped and
+// reported skipped).
+struct Marking {
+  bool none = false;
+  const storage::ObjectKey* key = nullptr;
+  std::function<Result<bool>(const storage::ObjectKey&)> claim;
+};
+
+std::string AbsolutePath(const std::string& path) {
+  return fs::absolute(path).lexically_normal().string();
+}
+
 // Stores one whole object with the bulk loader: its header line (if any)
-// gives the layout. `key` null: no ingested mark (standard input).
-// `group_mu` (may be null) serializes the group's creation between objects
-// loaded side by side.
+// gives the layout. `group_mu` (may be null) serializes the group's creation
+// between objects loaded side by side.
 Status LoadFile(storage::Store& store, const IngestOptions& options, const std::string& path,
-                const storage::ObjectKey* key, std::mutex* group_mu, IngestReport* report) {
+                const Marking& marking, std::mutex* group_mu, IngestReport* report) {
   ObjectReader reader;
-  RETURN_IF_ERROR(reader.Open(path));
+  const bool hash_as_read = !marking.none && marking.key == nullptr;
+  RETURN_IF_ERROR(reader.Open(path, hash_as_read));
   std::string first;
   ASSIGN_OR_RETURN(bool any, reader.Next(&first));
   (void)any;
@@ -197,15 +214,35 @@ Status LoadFile(storage::Store& store, const IngestOptions& options, const std::
   }
   std::string rest(text);
   first.clear();
+  auto decide = [&]() -> Result<CommitDecision> {
+    CommitDecision d;
+    if (marking.none) return d;
+    if (marking.key) {
+      d.mark = *marking.key;
+      return d;
+    }
+    storage::ObjectKey key{AbsolutePath(path), reader.content_hash()};
+    if (key.content_hash.empty()) {  // a large .gz stream: hashed now, read again
+      ASSIGN_OR_RETURN(key.content_hash, HashFile(path));
+    }
+    ASSIGN_OR_RETURN(d.commit, marking.claim(key));
+    if (!d.commit) {
+      ++report->files_skipped;
+      report->skipped.push_back(path);
+      return d;
+    }
+    d.mark = std::move(key);
+    return d;
+  };
   RETURN_IF_ERROR(LoadObject(store, options, layout, &reader, std::move(rest),
-                             path == "-" ? "stdin" : path, line_no, key, report));
+                             path == "-" ? "stdin" : path, line_no, decide, report));
   report->bytes_read += reader.bytes_read();
   return Status::Ok();
 }
 
 Result<storage::ObjectKey> KeyOf(const std::string& path) {
   ASSIGN_OR_RETURN(std::string hash, HashFile(path));
-  return storage::ObjectKey{fs::absolute(path).lexically_normal().string(), std::move(hash)};
+  return storage::ObjectKey{AbsolutePath(path), std::move(hash)};
 }
 
 }  // namespace
@@ -255,26 +292,55 @@ Result<IngestReport> IngestPaths(storage::Store& store, const std::vector<std::s
   bool stop = false;
   uint64_t compressed_done = 0;
   std::set<storage::ObjectKey> claimed;  // keys loaded in this run: a repeated path loads once
+  std::set<std::string> started;         // absolute paths whose load began in this run
+  // A key may be stored by this run unless it was claimed or is marked already.
+  auto claim = [&](const storage::ObjectKey& key) -> Result<bool> {
+    {
+      std::lock_guard lock(mu);
+      if (!claimed.insert(key).second) return false;
+    }
+    return !store.IsIngested(key);
+  };
   auto load_one = [&](size_t i) -> Status {
     const std::string& path = files[i];
     IngestReport& report = reports[i];
     ++report.files;
-    if (path == "-") return LoadFile(store, lane_options, path, nullptr, &mu, &report);
-    ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
+    if (path == "-") {
+      Marking none;
+      none.none = true;
+      return LoadFile(store, lane_options, path, none, &mu, &report);
+    }
     struct stat st;
     uint64_t size = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     if (!path.ends_with(".gz")) report.plain_offsets[path] = size;
-    bool seen;
+    // A path the store (or this run) has seen is hashed first: most likely
+    // the same object again, skipped without parsing it. Any other object is
+    // hashed as it is read (ObjectReader) and claimed once read, before its
+    // commit: no serial pass over the file before the load.
+    const std::string abs = AbsolutePath(path);
+    bool known;
     {
       std::lock_guard lock(mu);
-      seen = !claimed.insert(key).second;
+      known = !started.insert(abs).second;
     }
-    if (seen || store.IsIngested(key)) {
-      ++report.files_skipped;
-      report.skipped.push_back(path);
-      return Status::Ok();
+    known = known || store.HasIngestedPath(abs);
+    Marking marking;
+    std::optional<storage::ObjectKey> key;
+    if (known) {
+      ASSIGN_OR_RETURN(key, KeyOf(path));
+      ASSIGN_OR_RETURN(bool mine, claim(*key));
+      if (!mine) {
+        ++report.files_skipped;
+        report.skipped.push_back(path);
+        return Status::Ok();
+      }
+      marking.key = &*key;
+    } else {
+      marking.claim = claim;
     }
-    RETURN_IF_ERROR(LoadFile(store, lane_options, path, &key, &mu, &report));
+    const uint64_t skipped_before = report.files_skipped;
+    RETURN_IF_ERROR(LoadFile(store, lane_options, path, marking, &mu, &report));
+    if (report.files_skipped != skipped_before) return Status::Ok();
     std::lock_guard lock(mu);
     compressed_done += size;
     if (options.progress) options.progress(compressed_done, total_bytes);
@@ -350,7 +416,9 @@ Status FollowPaths(storage::Store& store, const std::vector<std::string>& paths,
         // Compressed objects arrive whole: ingest each new one once.
         ASSIGN_OR_RETURN(storage::ObjectKey key, KeyOf(path));
         if (store.IsIngested(key)) continue;
-        RETURN_IF_ERROR(LoadFile(store, options, path, &key, nullptr, &report));
+        Marking marking;
+        marking.key = &key;
+        RETURN_IF_ERROR(LoadFile(store, options, path, marking, nullptr, &report));
         any = true;
         continue;
       }

@@ -322,6 +322,13 @@ bool Store::IsIngested(const ObjectKey& key) const {
   return ingested_.count(key) != 0;
 }
 
+bool Store::HasIngestedPath(std::string_view path) const {
+  std::lock_guard lock(state_mu_);
+  // Keys order by path first: the first key not below (path, "") has it if any does.
+  auto it = ingested_.lower_bound(ObjectKey{std::string(path), std::string()});
+  return it != ingested_.end() && it->first.path == path;
+}
+
 uint64_t Store::unflushed_bytes() const {
   std::lock_guard lock(state_mu_);
   return unflushed_bytes_;

@@ -165,6 +165,8 @@ class Store {
   CheckReport Check() const;
 
   bool IsIngested(const ObjectKey& key) const;
+  // Whether some object was marked ingested under `path` (whatever its hash).
+  bool HasIngestedPath(std::string_view path) const;
   uint64_t unflushed_bytes() const;
 
  private:

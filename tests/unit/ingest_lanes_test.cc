@@ -20,6 +20,7 @@
 #include "common/gunzip.h"
 #include "ingest/bulk_loader.h"
 #include "ingest/ingester.h"
+#include "ingest_test_util.h"
 #include "storage/store.h"
 
 namespace flowlens::ingest {
@@ -36,20 +37,7 @@ std::string Line(int obj, int i, int64_t start) {
                      start + 60);
 }
 
-std::string Gzip(const std::string& text) {
-  uLongf n = compressBound(text.size()) + 64;
-  std::string out(n, '\0');
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
+using testing_util::Gzip;
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
