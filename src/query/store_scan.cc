@@ -9,6 +9,7 @@
 #include "query/evaluator.h"
 #include "query/json.h"
 #include "query/parse_pushdown.h"
+#include "query/store_scan_filter.h"
 #include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
 
@@ -142,23 +143,33 @@ struct FilterStage {
   std::vector<Test> tests;  // tested on the column itself, without the evaluator
   std::vector<Binding> binds;
   storage::ColumnRequest req;
+  // Per conjunct: the test that says exactly what it says (CoveringTest), or -1.
+  std::vector<int> covered_by;
+  // Per block: which tests have been applied to every row, and which
+  // conjuncts decided (by a test or on the dictionary codes in place).
+  std::vector<uint8_t> applied, decided;
+
+  bool Settled() const {
+    return std::all_of(decided.begin(), decided.end(), [](uint8_t d) { return d != 0; }) &&
+           std::all_of(applied.begin(), applied.end(), [](uint8_t d) { return d != 0; });
+  }
 };
 
 // Clears pass[r] for the rows of `f` (m of them) that fail `c`: a missing
 // value fails. One tight loop per kind of condition on the typed values.
-void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_t m,
+bool TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_t m,
                    uint8_t* pass) {
   const bool all_valid = f.valid.empty();
   auto valid = [&](size_t r) { return all_valid || f.valid[r] != 0; };
   if (c.kind == FieldCondition::Kind::kAddressRange) {
-    if (f.addrs.size() != m) return;  // not an address column: leave it to the evaluator
+    if (f.addrs.size() != m) return false;  // not an address column: leave it to the evaluator
     for (size_t r = 0; r < m; ++r) {
       const IpAddress& a = f.addrs[r];
       pass[r] &= valid(r) && a.v6 == c.alo.v6 && !(a < c.alo) && !(c.ahi < a);
     }
-    return;
+    return true;
   }
-  if (f.ints.size() != m) return;  // not an int column: likewise
+  if (f.ints.size() != m) return false;  // not an int column: likewise
   const int64_t* v = f.ints.data();
   // Why it is fast: branch-free loops the compiler vectorizes, the validity
   // applied in its own pass only where some value is missing, and sets of one
@@ -181,12 +192,13 @@ void TestCondition(const FieldCondition& c, const storage::FieldColumn& f, size_
       }
     }
   } else {
-    return;
+    return false;
   }
   if (!all_valid) {
     const uint8_t* ok = f.valid.data();
     for (size_t r = 0; r < m; ++r) pass[r] &= ok[r];
   }
+  return true;
 }
 
 // The int constants of `e` when it is `slot = k` (either side), `slot in [k,
@@ -218,68 +230,68 @@ bool IntEqualities(const BoundExpr& e, int slot, std::vector<int64_t>* out) {
   return false;
 }
 
-// Whether conjunct `cj` of stage `st` says exactly what one of the stage's
-// int-set tests already applied to the int column of the same slot: the
-// evaluator then has nothing left to drop and is not run for it. A missing
-// value fails both (an equality with a missing value is not true).
-bool TestedExactly(const FilterStage& st, const FilterStage::Conjunct& cj,
-                   const storage::RowBlock& block, std::vector<int64_t>* scratch) {
+// The index of the int-set test of stage `st` that says exactly what its
+// conjunct `cj` says, or -1: once that test has been applied to the int
+// column of the same slot, the evaluator has nothing left to drop for the
+// conjunct. A missing value fails both (an equality with a missing value is
+// not true).
+int CoveringTest(const FilterStage& st, const FilterStage::Conjunct& cj) {
   const int slot = st.binds[cj.bind].slot;
-  for (const FilterStage::Test& t : st.tests) {
-    const FieldCondition& c = *t.condition;
-    const Binding& bd = st.binds[t.bind];
-    if (bd.slot != slot || c.kind != FieldCondition::Kind::kIntSet) continue;
-    const storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
-    if (f.ints.size() != block.size) continue;  // TestCondition left it alone
-    scratch->clear();
-    if (!IntEqualities(*cj.expr, slot, scratch)) return false;
-    std::sort(scratch->begin(), scratch->end());
-    scratch->erase(std::unique(scratch->begin(), scratch->end()), scratch->end());
-    return *scratch == c.ints;
+  for (size_t t = 0; t < st.tests.size(); ++t) {
+    const FieldCondition& c = *st.tests[t].condition;
+    if (st.binds[st.tests[t].bind].slot != slot || c.kind != FieldCondition::Kind::kIntSet) {
+      continue;
+    }
+    std::vector<int64_t> constants;
+    if (!IntEqualities(*cj.expr, slot, &constants)) return -1;
+    std::sort(constants.begin(), constants.end());
+    constants.erase(std::unique(constants.begin(), constants.end()), constants.end());
+    return constants == c.ints ? static_cast<int>(t) : -1;
   }
-  return false;
+  return -1;
 }
 
 struct PrefilterScratch {
-  std::vector<uint8_t> pass, part, by_codes;
-  std::vector<int64_t> constants;
+  std::vector<uint8_t> pass, part;
   Batch codes_batch, rows_batch;
 };
 
-// Tests a stage's conjuncts (and, when the block has timestamps, the time
-// range [lo, hi]) on `block`, which holds the block's rows whose `keep` flag
-// is set (or all of them); clears the flags of the rows that fail. Returns
-// how many rows are still kept. A conjunct on a dictionary-coded string is
-// evaluated once per distinct value (and once for a missing one), then
-// looked up by code: no string is made for any row.
-size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_count,
-                 EvalState* state, int64_t lo, int64_t hi, PrefilterScratch* s,
-                 std::vector<uint8_t>* keep) {
+// Tests a stage's conjuncts and tests not yet decided (and, when the block
+// has timestamps, the time range [lo, hi]) on `block`, which holds the
+// block's rows whose `keep` flag is set (or all of them); clears the flags
+// of the rows that fail. Returns how many rows are still kept. A conjunct on
+// a dictionary-coded string is evaluated once per distinct value (and once
+// for a missing one), then looked up by code: no string is made for any row.
+size_t Prefilter(FilterStage& st, storage::RowBlock& block, size_t slot_count, EvalState* state,
+                 int64_t lo, int64_t hi, PrefilterScratch* s, std::vector<uint8_t>* keep) {
   const size_t m = block.size;
   std::vector<uint8_t>& pass = s->pass;
   pass.assign(m, 1);
   if (!block.timestamps.empty()) {
     for (size_t r = 0; r < m; ++r) pass[r] = block.timestamps[r] >= lo && block.timestamps[r] <= hi;
   }
-  for (const FilterStage::Test& t : st.tests) {
-    const storage::FieldColumn& f = block.fields[static_cast<size_t>(st.binds[t.bind].field_index)];
-    TestCondition(*t.condition, f, m, pass.data());
+  for (size_t t = 0; t < st.tests.size(); ++t) {
+    if (st.applied[t]) continue;
+    const FilterStage::Test& test = st.tests[t];
+    const storage::FieldColumn& f =
+        block.fields[static_cast<size_t>(st.binds[test.bind].field_index)];
+    st.applied[t] = TestCondition(*test.condition, f, m, pass.data());
   }
-  s->by_codes.assign(st.conjuncts.size(), 0);
   bool rows_needed = false;
   for (size_t k = 0; k < st.conjuncts.size(); ++k) {
     const FilterStage::Conjunct& cj = st.conjuncts[k];
     const Binding& bd = st.binds[cj.bind];
     const storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
-    if (TestedExactly(st, cj, block, &s->constants)) {
-      s->by_codes[k] = 1;  // done: the test above dropped exactly its rows
+    const int t = st.covered_by[k];
+    if (st.decided[k] || (t >= 0 && st.applied[static_cast<size_t>(t)])) {
+      st.decided[k] = 1;  // done: the test dropped exactly its rows
       continue;
     }
     if (f.kind != ValueKind::kString || f.dict.empty() || f.codes.size() != m) {
       rows_needed = true;
       continue;
     }
-    s->by_codes[k] = 1;
+    st.decided[k] = 1;
     EvaluateOnDictionary(*cj.expr, f.dict, bd.slot, slot_count, nullptr, *state, &s->codes_batch,
                          &s->part);
     const uint8_t missing = s->part.back();
@@ -295,13 +307,51 @@ size_t Prefilter(const FilterStage& st, storage::RowBlock& block, size_t slot_co
     static const std::string kNoLog;
     ToBatch(block, st.binds, slot_count, kNoLog, 0, false, &s->rows_batch);
     for (size_t k = 0; k < st.conjuncts.size(); ++k) {
-      if (s->by_codes[k]) continue;
+      if (st.decided[k]) continue;
       EvaluatePredicate(*st.conjuncts[k].expr, s->rows_batch, *state, &s->part);
       for (size_t r = 0; r < m; ++r) pass[r] &= s->part[r];
     }
   }
   // Back onto the block's rows: `block` held all of them, or the kept ones in order.
   return KeepPassing(pass, keep);
+}
+
+// Decides what it can of the stages' tests and conjuncts in place, on the
+// reader's decoded chunks for all the block's rows (store_scan_filter.h):
+// string conjuncts by dictionary code, then the int and address tests and
+// the conjuncts those say exactly. Clears keep[r] for the rows that fail;
+// marks what it decided in the stages, for Prefilter to skip.
+Status FilterInPlace(FilterStage* stages, storage::SegmentReader* reader, size_t blk,
+                     size_t slot_count, EvalState* state, PrefilterScratch* s,
+                     std::vector<uint8_t>* keep) {
+  storage::SegmentReader::ColumnView view;
+  auto load = [&](const FilterStage& st, size_t bind) {
+    const int field = st.req.fields[static_cast<size_t>(st.binds[bind].field_index)];
+    return reader->View(blk, static_cast<uint16_t>(field), &view);
+  };
+  for (FilterStage* st = stages; st != stages + 2; ++st) {
+    st->applied.assign(st->tests.size(), 0);
+    st->decided.assign(st->conjuncts.size(), 0);
+  }
+  FilterStage& strings = stages[0];
+  for (size_t k = 0; k < strings.conjuncts.size() && state; ++k) {
+    const FilterStage::Conjunct& cj = strings.conjuncts[k];
+    RETURN_IF_ERROR(load(strings, cj.bind));
+    if (view.form != storage::SegmentReader::ColumnView::Form::kCodes) continue;
+    EvaluateOnDictionary(*cj.expr, *view.dict, strings.binds[cj.bind].slot, slot_count, nullptr,
+                         *state, &s->codes_batch, &s->part);
+    strings.decided[k] = CodesOnView(view, s->part.data(), s->part.back(), keep->data());
+  }
+  FilterStage& typed = stages[1];
+  for (size_t t = 0; t < typed.tests.size(); ++t) {
+    RETURN_IF_ERROR(load(typed, typed.tests[t].bind));
+    typed.applied[t] = TestOnView(*typed.tests[t].condition, view, keep->data());
+  }
+  for (size_t k = 0; k < typed.conjuncts.size(); ++k) {
+    const int t = typed.covered_by[k];
+    typed.decided[k] = t >= 0 && typed.applied[static_cast<size_t>(t)];
+  }
+  return Status::Ok();
 }
 
 bool UsesSlot(const BoundExpr& e, int slot) {
@@ -600,6 +650,10 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
       st.binds.push_back(pb);
     }
   }
+  for (FilterStage& st : stages) {
+    for (const FilterStage::Conjunct& cj : st.conjuncts)
+      st.covered_by.push_back(CoveringTest(st, cj));
+  }
   // The parse pushdown (parse_pushdown.h), where this segment's layout has
   // as many fields as the pattern has stars.
   PushedParse push = PlanPushedParse(request, reader->layout(), any_json, &binds, &req);
@@ -639,10 +693,15 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     for (; blk < end; ++blk) {
       const size_t n = reader->block_rows(blk);
       keep.assign(n, 1);
-      size_t kept = n;
+      if (Status s = FilterInPlace(stages, reader, blk, slot_count, state ? &*state : nullptr,
+                                   &scratch, &keep);
+          !s.ok()) {
+        return skipped_rest(s);
+      }
+      size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
       for (FilterStage& st : stages) {
         if (kept == 0) break;
-        if (st.req.fields.empty() && !st.req.timestamp) continue;
+        if ((st.req.fields.empty() || st.Settled()) && !st.req.timestamp) continue;
         const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
         if (Status s = reader->ReadBlock(st.req, blk, &block, stage_sel); !s.ok()) {
           return skipped_rest(s);

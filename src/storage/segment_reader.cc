@@ -240,7 +240,7 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   return Status::Ok();
 }
 
-void SegmentReader::Emit(const Decoded& d, const std::vector<uint32_t>& rows, bool codes,
+void SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,
                          FieldColumn* col) {
   const size_t m = rows.size();
   // `loc(r)` gives the side (0 or 1) and the position of row r's value. Why
@@ -346,7 +346,14 @@ SegmentReader::Decoded SegmentReader::Fresh(ColumnKind kind) {
   Decoded d;
   if (spares.empty()) return d;
   const bool ints = kind == ColumnKind::kInt || kind == ColumnKind::kTime;
-  auto size = [&](const Decoded& x) { return ints ? x.column.ints.size() : x.small.size(); };
+  // An address or string chunk empties the ints (DecodeStored): it takes the
+  // spare with the most 32-bit values and the fewest ints, so that the sized
+  // ints stay for the int chunks (each regrown vector would be zero-filled).
+  auto size = [&](const Decoded& x) {
+    const auto a = static_cast<int64_t>(x.column.ints.size());
+    const auto b = static_cast<int64_t>(x.small.size());
+    return ints ? a : b - a;
+  };
   auto best =
       std::max_element(spares.begin(), spares.end(),
                        [&](const Decoded& a, const Decoded& b) { return size(a) < size(b); });
@@ -423,8 +430,8 @@ namespace {
 // Rows [begin, begin + n) of `from` into *to, or only `rows` (positions in
 // `from`) when given.
 template <typename T>
-void Slice(const std::vector<T>& from, size_t begin, size_t n, const std::vector<uint32_t>* rows,
-           std::vector<T>* to) {
+void Slice(const std::vector<T>& from, size_t begin, size_t n,
+           const std::span<const uint32_t>* rows, std::vector<T>* to) {
   if (rows == nullptr) {
     to->assign(from.data() + begin, from.data() + begin + n);
     return;
@@ -456,14 +463,15 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
   }
   // The rows handed out, as positions in the row group.
   // Branch-free: every row is written, the next one goes past it only if kept.
-  std::vector<uint32_t> rows(count);
+  // The reader's buffer only grows: no allocation or zero-fill per block.
+  if (rows_.size() < count) rows_.resize(count);
   size_t kept = 0;
   for (size_t i = 0; i < count; ++i) {
-    rows[kept] = static_cast<uint32_t>(begin + i);
+    rows_[kept] = static_cast<uint32_t>(begin + i);
     kept += keep == nullptr || keep[i] != 0;
   }
-  rows.resize(kept);
-  const std::vector<uint32_t>* sel = keep ? &rows : nullptr;
+  const std::span<const uint32_t> rows(rows_.data(), kept);
+  const std::span<const uint32_t>* sel = keep ? &rows : nullptr;
   out->size = rows.size();
   out->row_ids.resize(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
@@ -541,6 +549,55 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       } else {
         return Status::DataLoss(path_ + ": a row has neither a raw message nor typed columns");
       }
+    }
+  }
+  return Status::Ok();
+}
+
+Status SegmentReader::View(size_t block, uint16_t column_id, ColumnView* out) {
+  *out = ColumnView();
+  if (block >= blocks_.size()) return Status::OutOfRange("no such block");
+  const Block& b = blocks_[block];
+  out->first = b.first_row - row_group_start_[b.row_group];
+  out->rows = b.count;
+  int c = footer_->ColumnIndex(column_id);
+  if (c < 0) return Status::Ok();
+  Decoded* d;
+  RETURN_IF_ERROR(LoadColumn(b.row_group, static_cast<size_t>(c), &d));
+  const Decoded* side[2] = {d, d};
+  if (d->form == Form::kMirrored) {
+    side[0] = d->side[0];
+    side[1] = d->side[1];
+    out->pos = d->pos;
+    out->reply = d->reply;
+  }
+  // DecodeMirrored made both sides alike (form, validity and IPv6 flags).
+  const Form form = side[0]->form;
+  const size_t n = footer_->row_groups[b.row_group].rows;
+  for (int k = 0; k < 2; ++k) {
+    const Decoded& s = *side[k];
+    // A plain chunk has a value per row; DecodeMirrored checked the sides' sizes.
+    const size_t values = form == Form::kPlain ? s.column.ints.size() : s.small.size();
+    if (s.form != form || (out->pos == nullptr && values != n)) {
+      *out = ColumnView();
+      return Status::Ok();
+    }
+    out->valid[k] = s.column.valid.empty() ? nullptr : s.column.valid.data();
+    if (form == Form::kPlain && values > 0) {
+      out->form = ColumnView::Form::kInts;
+      out->ints[k] = s.column.ints.data();
+    } else if (form == Form::kAddress) {
+      out->form = ColumnView::Form::kAddress;
+      out->small[k] = s.small.data();
+      out->v6[k] = s.v6.empty() ? nullptr : s.v6.data();
+      out->v6s[k] = s.v6s.data();
+    } else if (form == Form::kDict) {
+      out->form = ColumnView::Form::kCodes;
+      out->small[k] = s.small.data();
+      out->dict = &s.dict;
+    } else {
+      *out = ColumnView();
+      return Status::Ok();
     }
   }
   return Status::Ok();

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,31 @@ class SegmentReader {
   // decodes the others for the passing rows alone (late materialization).
   Status Read(const ColumnRequest& request, uint64_t first_row, size_t count, RowBlock* out,
               const uint8_t* keep = nullptr);
+
+  // One column of a block in its decoded compact form, for a filter that
+  // tests values where they lie instead of copying them out (store_scan.cc):
+  // the value of the block's row i (row r = first + i of the row group) is at
+  // side s, position p, where s = reply[r], p = pos[r] for a mirrored column
+  // (pos non-null) and s = 0, p = r otherwise. Pointers of both sides are set
+  // (equal when not mirrored); a null `valid` or `v6` means every value is
+  // present or IPv4. kNone: no compact form (a materialized or raw chunk, or a
+  // column the segment lacks); read the rows with Read() instead.
+  struct ColumnView {
+    enum class Form : uint8_t { kNone, kInts, kAddress, kCodes };
+    Form form = Form::kNone;
+    const int64_t* ints[2] = {};    // kInts
+    const uint32_t* small[2] = {};  // kAddress: IPv4 bits or index into v6s; kCodes: codes
+    const uint8_t* v6[2] = {};      // kAddress: 1 where `small` indexes v6s
+    const IpAddress* v6s[2] = {};   // kAddress
+    const uint8_t* valid[2] = {};   // 1 = present
+    const std::vector<std::string_view>* dict = nullptr;  // kCodes
+    const uint32_t* pos = nullptr;
+    const uint8_t* reply = nullptr;
+    size_t first = 0;  // the block's first row, as a position in its row group
+    size_t rows = 0;
+  };
+  // The view stays valid until the next call that reads another row group.
+  Status View(size_t block, uint16_t column_id, ColumnView* out);
 
   // Verifies the checksum of every chunk and that it decodes.
   Status Verify();
@@ -102,8 +128,7 @@ class SegmentReader {
   static void Materialize(Decoded* d);
   // The values of rows `rows` (positions in the row group) of `d` into *col
   // (addresses, strings or codes, ints, validity).
-  static void Emit(const Decoded& d, const std::vector<uint32_t>& rows, bool codes,
-                   FieldColumn* col);
+  static void Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes, FieldColumn* col);
 
   SegmentReader() = default;
   // Decoded chunks' vectors are kept per thread between row groups and
@@ -132,6 +157,7 @@ class SegmentReader {
   size_t cached_row_group_ = SIZE_MAX;
   std::map<size_t, Decoded> cache_;         // by column index, for cached_row_group_
   std::map<size_t, Decoded> stored_cache_;  // stored rows of mirrored columns, likewise
+  std::vector<uint32_t> rows_;              // Read(): the rows handed out (kept ones first)
 };
 
 }  // namespace flowlens::storage
