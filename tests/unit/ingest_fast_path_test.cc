@@ -16,6 +16,7 @@
 #include "flowlog/record.h"
 #include "flowlog/split_record.h"
 #include "ingest/ingester.h"
+#include "ingest_test_util.h"
 #include "storage/store.h"
 
 namespace flowlens {
@@ -124,19 +125,8 @@ TEST(BulkIngest, GivesBackEveryLineByteForByte) {
   EXPECT_EQ(report->records_stored, want.size());
   EXPECT_EQ(report->lines_rejected, 3u * OddLines().size() - want.size());
 
-  auto snap = (*store)->Snapshot();
-  const storage::GroupSnapshot* g = snap->FindGroup("/g");
-  ASSERT_NE(g, nullptr);
-  std::vector<std::string> got;
-  ASSERT_TRUE(snap->ScanEvents(*g,
-                               [&](const storage::EventView& e) {
-                                 got.emplace_back(e.message);
-                                 return Status::Ok();
-                               })
-                  .ok());
-  std::sort(got.begin(), got.end());
   std::sort(want.begin(), want.end());
-  EXPECT_EQ(got, want);
+  EXPECT_EQ(testing_util::SortedMessages(**store, "/g"), want);
   store->reset();
   std::filesystem::remove_all(dir);
 }
