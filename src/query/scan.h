@@ -86,10 +86,6 @@ struct Chunk {
 struct ScanCounters {
   std::atomic<uint64_t> records{0};  // events read
   std::atomic<uint64_t> bytes{0};    // bytes of text read
-  // Lines that are not records of their layout, among those the scan parsed
-  // (a query that reads no flow field, start time, stream or JSON field
-  // parses none).
-  std::atomic<uint64_t> non_flow_lines{0};
 };
 
 // Reads files one after another into chunks. Detects the header line of each

@@ -274,7 +274,6 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   std::vector<Value> json_values(binds.size());
   bool json_values_set = false;
   uint64_t records = 0;
-  uint64_t non_flow = 0;
 
   bool batch_mixed = false;  // a column of this batch went mixed (JSON lines)
   // Rows with no value, per flow fill, until the batch is flushed or goes
@@ -437,7 +436,6 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
       flow = need_record && ParseRecord(line, layout, &rec, &err);
     }
     ++records;
-    if (need_record && !flow) ++non_flow;
     int64_t ts = chunk.input->mtime_ms;
     if (flow && start_pos >= 0 && rec.present(start_pos)) ts = rec.int_at(start_pos) * 1000;
     if (ts < start_ms || ts > end_ms) continue;
@@ -569,7 +567,6 @@ void ScanProjection::ParseChunk(const Chunk& chunk, int64_t start_ms, int64_t en
   flush();
   counters->records += records;
   counters->bytes += data.size();
-  counters->non_flow_lines += non_flow;
 }
 
 }  // namespace flowlens::query

@@ -74,8 +74,12 @@ TEST(LineSplitter, LinesAcrossWindowsAndLongerThanOne) {
   ASSERT_EQ(cuts.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     ASSERT_EQ(cuts[i].text, want[i]) << i;
-    if (cuts[i].simple) ASSERT_EQ(cuts[i].fields.size(), 2u) << i;
-    if (i % 7 == 0) ASSERT_FALSE(cuts[i].simple) << i;
+    if (cuts[i].simple) {
+      ASSERT_EQ(cuts[i].fields.size(), 2u) << i;
+    }
+    if (i % 7 == 0) {
+      ASSERT_FALSE(cuts[i].simple) << i;
+    }
   }
   EXPECT_EQ(CountNewlines(text), want.size());
 }
@@ -120,9 +124,13 @@ TEST(SplitRecordParser, AgreesWithParseRecord) {
         ++accepted;
         ASSERT_TRUE(want) << line.text;
         EXPECT_EQ(quick.present(3), slow.present(3));
-        if (slow.present(3)) EXPECT_EQ(quick.addr_at(3), slow.addr_at(3)) << line.text;
+        if (slow.present(3)) {
+          EXPECT_EQ(quick.addr_at(3), slow.addr_at(3)) << line.text;
+        }
         EXPECT_EQ(quick.present(8), slow.present(8));
-        if (slow.present(8)) EXPECT_EQ(quick.int_at(8), slow.int_at(8)) << line.text;
+        if (slow.present(8)) {
+          EXPECT_EQ(quick.int_at(8), slow.int_at(8)) << line.text;
+        }
       }
     }
     EXPECT_EQ(accepted, 4);  // the first three and the 17-digit one
@@ -188,7 +196,9 @@ TEST(SplitRecordParser, UnreadIntegersJudgedAsParseRecord) {
         if (!line.simple) continue;  // the scan gives these to ParseRecord
         const bool got = fast.Parse(line, text.data(), text.data() + text.size(), &quick);
         EXPECT_EQ(got, want) << "field " << pos << " keep " << keep_case << ": " << line.text;
-        if (got && keep[pos] && slow.present(pos)) EXPECT_EQ(quick.int_at(pos), slow.int_at(pos));
+        if (got && keep[pos] && slow.present(pos)) {
+          EXPECT_EQ(quick.int_at(pos), slow.int_at(pos));
+        }
       }
     }
   }
@@ -202,7 +212,9 @@ TEST(SplitRecordParser, TokenKernels) {
     std::optional<IpAddress> want = IpAddress::ParseV4(s);
     uint32_t a = 0;
     EXPECT_EQ(ParseIpv4Fast(buf.data(), s.size(), &a), want.has_value()) << s;
-    if (want) EXPECT_EQ(a, want->v4_bits());
+    if (want) {
+      EXPECT_EQ(a, want->v4_bits());
+    }
   }
   for (std::string s : {"0", "7", "12345678", "123456789", "1795737601", "1234567890123456",
                         "18446744073709551615", "18446744073709551616", "12a", "-1"}) {
@@ -210,7 +222,9 @@ TEST(SplitRecordParser, TokenKernels) {
     uint64_t a = 0, b = 0;
     bool ok = ParseUnsigned(s, &b);
     EXPECT_EQ(ParseDigitsFast(buf.data(), s.size(), buf.data() + buf.size(), &a), ok) << s;
-    if (ok) EXPECT_EQ(a, b) << s;
+    if (ok) {
+      EXPECT_EQ(a, b) << s;
+    }
   }
 }
 
