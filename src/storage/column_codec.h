@@ -43,6 +43,16 @@ void EncodeStringColumn(std::span<const std::string_view> values, const uint8_t*
 void EncodeStringCodes(std::span<const std::string_view> dict, std::span<const int64_t> ids,
                        const uint8_t* valid, size_t n, std::string* out);
 
+// For writers of many chunks (the bulk loader, segment_writer.h), the same
+// bytes in fewer passes and without allocating per chunk:
+// EncodeIntColumnFast = EncodeIntColumn; EncodeV4AddressColumn =
+// EncodeAddressColumn of the IPv4 addresses `bits`; EncodeStringCodesFast =
+// EncodeStringCodes with 32-bit ids.
+void EncodeIntColumnFast(std::span<const int64_t> values, const uint8_t* valid, std::string* out);
+void EncodeV4AddressColumn(std::span<const uint32_t> bits, const uint8_t* valid, std::string* out);
+void EncodeStringCodesFast(std::span<const std::string_view> dict, std::span<const uint32_t> ids,
+                           const uint8_t* valid, size_t n, std::string* out);
+
 // Raw messages: validity, then the present messages as length-prefixed bytes.
 void EncodeRawColumn(std::span<const std::string_view> values, const uint8_t* valid,
                      std::string* out);

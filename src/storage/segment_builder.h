@@ -92,6 +92,9 @@ class SegmentBuilder {
     std::vector<uint32_t> ids;
     StringDictionary dict;
   };
+  // The row's stream, time, length and line (Add's part after the values).
+  void AddRowInfo(const FlowRecord& record, std::string_view line, bool exact,
+                  int64_t timestamp_ms);
   uint32_t StreamOf(const FlowRecord& record, int64_t timestamp_ms);
   void SortRows();
   void GatherRowGroup(std::span<const uint32_t> rows);
@@ -102,6 +105,8 @@ class SegmentBuilder {
   const int iface_pos_;
   Arena arena_;                  // interned strings and raw lines
   std::vector<Column> columns_;  // one per layout position
+  // Layout positions by kind, for Add.
+  std::vector<uint32_t> int_pos_, addr_pos_, str_pos_;
   std::vector<int64_t> timestamps_;
   std::vector<uint32_t> streams_index_;
   std::vector<uint32_t> lengths_;            // of each row's line (the footer's message bytes)
@@ -120,6 +125,8 @@ class SegmentBuilder {
   std::vector<std::string_view> rg_messages_;
   std::vector<FieldColumn> rg_cols_;
   std::vector<std::span<const std::string_view>> rg_dicts_;
+  std::vector<std::vector<uint32_t>> rg_v4_;  // IPv4-only address columns, by position
+  std::vector<std::span<const uint32_t>> rg_v4_spans_;
 };
 
 }  // namespace flowlens::storage

@@ -68,7 +68,8 @@ inline bool SameBytes(std::string_view a, std::string_view b) {
 
 class RowFlags {
  public:
-  // Appends the flag of row `row` (rows are appended in order from 0).
+  // Appends the flag of row `row` (rows are appended in order from 0). A row
+  // never appended reads as unset: a writer may skip appending unset flags.
   void Append(size_t row, bool flag) {
     if (!flag && words_.empty()) return;
     if (row / 64 >= words_.size()) words_.resize(row / 64 + 1, 0);
@@ -86,10 +87,12 @@ class RowFlags {
 
 class IntValues {
  public:
-  void Append(int64_t v) {
-    if (!wide_ && v == static_cast<int32_t>(v)) return narrow_.push_back(static_cast<int32_t>(v));
-    if (!wide_) Widen();
-    wide_values_.push_back(v);
+  // Inlined into the builder's per-kind loops; widening is cold.
+  [[gnu::always_inline]] void Append(int64_t v) {
+    if (!wide_ && v == static_cast<int32_t>(v)) [[likely]] {
+      return narrow_.push_back(static_cast<int32_t>(v));
+    }
+    AppendWide(v);
   }
   int64_t at(size_t row) const { return wide_ ? wide_values_[row] : narrow_[row]; }
   bool wide() const { return wide_; }
@@ -102,10 +105,13 @@ class IntValues {
   }
 
  private:
-  void Widen() {
-    wide_values_.assign(narrow_.begin(), narrow_.end());
-    narrow_.clear();
-    wide_ = true;
+  [[gnu::noinline]] void AppendWide(int64_t v) {
+    if (!wide_) {
+      wide_values_.assign(narrow_.begin(), narrow_.end());
+      narrow_.clear();
+      wide_ = true;
+    }
+    wide_values_.push_back(v);
   }
   std::vector<int32_t> narrow_;
   std::vector<int64_t> wide_values_;
@@ -114,8 +120,8 @@ class IntValues {
 
 class AddrValues {
  public:
-  void Append(size_t row, const IpAddress& a) {
-    if (!a.v6) {
+  [[gnu::always_inline]] void Append(size_t row, const IpAddress& a) {
+    if (!a.v6) [[likely]] {
       bits_.push_back(a.v4_bits());
       if (v6_flags_.any()) v6_flags_.Append(row, false);
       return;

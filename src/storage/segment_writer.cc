@@ -77,18 +77,56 @@ void Residuals(std::span<const int64_t> v, const FieldColumn& start, int64_t sca
   }
 }
 
-// The rows of `from` whose `drop` flag is 0, into *to.
+// The elements of `from` whose `drop` flag is 0, into *to (sized, then
+// written without a branch per row).
+template <typename T>
+void KeepIf(std::span<const T> from, const std::vector<uint8_t>& drop, std::vector<T>* to) {
+  to->resize(drop.size());
+  T* out = to->data();
+  size_t k = 0;
+  for (size_t i = 0; i < drop.size(); ++i) {
+    out[k] = from[i];
+    k += drop[i] == 0;
+  }
+  to->resize(k);
+}
+
+// The rows of `from` whose `drop` flag is 0, into *to (`valid` stays empty
+// when all are present).
 void KeepRows(const FieldColumn& from, const std::vector<uint8_t>& drop, FieldColumn* to) {
   to->Clear();
   to->kind = from.kind;
   to->field_id = from.field_id;
-  for (size_t i = 0; i < drop.size(); ++i) {
-    if (drop[i]) continue;
-    to->valid.push_back(from.IsValid(i) ? 1 : 0);
-    if (!from.ints.empty()) to->ints.push_back(from.ints[i]);
-    if (!from.addrs.empty()) to->addrs.push_back(from.addrs[i]);
-  }
+  if (!from.valid.empty()) KeepIf<uint8_t>(from.valid, drop, &to->valid);
+  if (!from.ints.empty()) KeepIf<int64_t>(from.ints, drop, &to->ints);
+  if (!from.addrs.empty()) KeepIf<IpAddress>(from.addrs, drop, &to->addrs);
 }
+
+ColumnStats V4Stats(std::span<const uint32_t> v, const uint8_t* valid) {
+  ColumnStats s;
+  uint32_t lo = ~uint32_t{0}, hi = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (valid != nullptr && !valid[i]) {
+      ++s.nulls;
+      continue;
+    }
+    lo = std::min(lo, v[i]);
+    hi = std::max(hi, v[i]);
+  }
+  if (s.nulls < v.size()) {
+    s.has_range = true;
+    s.min_addr = IpAddress::V4(lo);
+    s.max_addr = IpAddress::V4(hi);
+  }
+  return s;
+}
+
+// An address column as the encoder reads it: IPv4 bits or IpAddresses.
+struct Addrs {
+  const FieldColumn& col;
+  std::span<const uint32_t> v4;  // empty: col.addrs
+  IpAddress at(size_t i) const { return v4.empty() ? col.addrs[i] : IpAddress::V4(v4[i]); }
+};
 
 }  // namespace
 
@@ -167,16 +205,16 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
   payload_.clear();
   if (start) {
     Residuals(in.timestamps, *start, 1000, &scratch_);
-    EncodeIntColumn(scratch_, nullptr, &payload_);
+    EncodeIntColumnFast(scratch_, nullptr, &payload_);
   } else {
-    EncodeIntColumn(in.timestamps, nullptr, &payload_);
+    EncodeIntColumnFast(in.timestamps, nullptr, &payload_);
   }
   RETURN_IF_ERROR(Put(payload_, ts_stats, &rg));
   payload_.clear();
-  EncodeIntColumn(in.ingestion_times, nullptr, &payload_);
+  EncodeIntColumnFast(in.ingestion_times, nullptr, &payload_);
   RETURN_IF_ERROR(Put(payload_, in_stats, &rg));
   payload_.clear();
-  EncodeIntColumn(in.streams, nullptr, &payload_);
+  EncodeIntColumnFast(in.streams, nullptr, &payload_);
   RETURN_IF_ERROR(Put(payload_, IntStats(in.streams, nullptr), &rg));
 
   // Raw messages: a validity bitmap of the rows that keep one, then those messages.
@@ -187,19 +225,33 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
   RETURN_IF_ERROR(Put(payload_, raw_stats, &rg));
 
   // Replies: row i is row i-1 with addresses and ports swapped (never a reply of a reply).
+  auto v4_of = [&](size_t field) {
+    return field < in.v4_addrs.size() ? in.v4_addrs[field] : std::span<const uint32_t>();
+  };
   mirror_.assign(n, 0);
   if (!mirror_pos_.empty()) {
     const FieldColumn& sa = in.fields[mirror_pos_[0]];
     const FieldColumn& da = in.fields[mirror_pos_[1]];
     const FieldColumn& sp = in.fields[mirror_pos_[2]];
     const FieldColumn& dp = in.fields[mirror_pos_[3]];
+    const Addrs sav{sa, v4_of(mirror_pos_[0])}, dav{da, v4_of(mirror_pos_[1])};
     auto all_valid = [&](size_t i) {
       return sa.IsValid(i) && da.IsValid(i) && sp.IsValid(i) && dp.IsValid(i);
     };
-    for (size_t i = 1; i < n; ++i) {
-      mirror_[i] = !mirror_[i - 1] && all_valid(i) && all_valid(i - 1) &&
-                   sa.addrs[i] == da.addrs[i - 1] && da.addrs[i] == sa.addrs[i - 1] &&
-                   sp.ints[i] == dp.ints[i - 1] && dp.ints[i] == sp.ints[i - 1];
+    auto ports_swapped = [&](size_t i) {
+      return sp.ints[i] == dp.ints[i - 1] && dp.ints[i] == sp.ints[i - 1];
+    };
+    if (!sav.v4.empty() && !dav.v4.empty()) {  // the bulk loader's IPv4 bits
+      const uint32_t *s4 = sav.v4.data(), *d4 = dav.v4.data();
+      for (size_t i = 1; i < n; ++i) {
+        mirror_[i] = !mirror_[i - 1] && s4[i] == d4[i - 1] && d4[i] == s4[i - 1] &&
+                     ports_swapped(i) && all_valid(i) && all_valid(i - 1);
+      }
+    } else {
+      for (size_t i = 1; i < n; ++i) {
+        mirror_[i] = !mirror_[i - 1] && all_valid(i) && all_valid(i - 1) &&
+                     sav.at(i) == dav.at(i - 1) && dav.at(i) == sav.at(i - 1) && ports_swapped(i);
+      }
     }
   }
   const bool any_mirror = std::count(mirror_.begin(), mirror_.end(), 1) != 0;
@@ -208,15 +260,21 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
     payload_.clear();
     if (footer_.columns[c].id == format::kColMirror) {
       scratch_.assign(mirror_.begin(), mirror_.end());
-      EncodeIntColumn(scratch_, nullptr, &payload_);
+      EncodeIntColumnFast(scratch_, nullptr, &payload_);
       RETURN_IF_ERROR(Put(payload_, IntStats(scratch_, nullptr), &rg));
       continue;
     }
-    const FieldColumn& full = in.fields[c - kSystemColumns];
+    const size_t field = c - kSystemColumns;
+    const FieldColumn& full = in.fields[field];
     const FieldColumn* stored = &full;
+    std::span<const uint32_t> v4 = v4_of(field), full_v4 = v4;
     if (footer_.columns[c].reference == IntReference::kMirror && any_mirror) {
       KeepRows(full, mirror_, &kept_);
       stored = &kept_;
+      if (!v4.empty()) {
+        KeepIf(v4, mirror_, &kept_v4_);
+        v4 = kept_v4_;
+      }
     }
     const FieldColumn& col = *stored;
     const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
@@ -225,19 +283,24 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
       case ValueKind::kTime:
         if (footer_.columns[c].reference == IntReference::kStart) {
           Residuals(col.ints, *start, 1, &scratch_);
-          EncodeIntColumn(scratch_, valid, &payload_);
+          EncodeIntColumnFast(scratch_, valid, &payload_);
         } else {
-          EncodeIntColumn(col.ints, valid, &payload_);
+          EncodeIntColumnFast(col.ints, valid, &payload_);
         }
         RETURN_IF_ERROR(Put(
             payload_, IntStats(full.ints, full.valid.empty() ? nullptr : full.valid.data()), &rg));
         break;
-      case ValueKind::kAddress:
-        EncodeAddressColumn(col.addrs, valid, &payload_);
-        RETURN_IF_ERROR(
-            Put(payload_,
-                AddressStats(full.addrs, full.valid.empty() ? nullptr : full.valid.data()), &rg));
+      case ValueKind::kAddress: {
+        const uint8_t* full_valid = full.valid.empty() ? nullptr : full.valid.data();
+        if (!full_v4.empty()) {
+          EncodeV4AddressColumn(v4, valid, &payload_);
+          RETURN_IF_ERROR(Put(payload_, V4Stats(full_v4, full_valid), &rg));
+        } else {
+          EncodeAddressColumn(col.addrs, valid, &payload_);
+          RETURN_IF_ERROR(Put(payload_, AddressStats(full.addrs, full_valid), &rg));
+        }
         break;
+      }
       case ValueKind::kString: {
         if (col.strings.empty() && !col.codes.empty()) {
           EncodeCodes(col, in.dicts[c - kSystemColumns], valid);
@@ -265,8 +328,9 @@ void SegmentEncoder::EncodeCodes(const FieldColumn& col, std::span<const std::st
   if (renumber_.size() < dict.size()) renumber_.resize(dict.size(), kUnseen);
   chunk_dict_.clear();
   first_seen_.clear();
-  scratch_.clear();
   const size_t n = col.codes.size();
+  ids_.resize(n);
+  size_t k = 0;
   for (size_t i = 0; i < n; ++i) {
     if (valid != nullptr && !valid[i]) continue;
     const uint32_t code = col.codes[i];
@@ -276,10 +340,11 @@ void SegmentEncoder::EncodeCodes(const FieldColumn& col, std::span<const std::st
       chunk_dict_.push_back(dict[code]);
       first_seen_.push_back(code);
     }
-    scratch_.push_back(id);
+    ids_[k++] = id;
   }
   for (uint32_t code : first_seen_) renumber_[code] = kUnseen;  // ready for the next chunk
-  EncodeStringCodes(chunk_dict_, scratch_, valid, n, &payload_);
+  EncodeStringCodesFast(chunk_dict_, std::span<const uint32_t>(ids_.data(), k), valid, n,
+                        &payload_);
 }
 
 Result<SegmentFooter> SegmentEncoder::Finish() {
@@ -333,7 +398,7 @@ Result<SegmentFooter> WriteSegment(SegmentInput* in, WritableFile* file) {
       }
       messages[i] = raw[i] ? rows[i].message : std::string_view();
     }
-    RowGroupColumns rg{ts, ingest, stream, raw, messages, {}, message_bytes};
+    RowGroupColumns rg{ts, ingest, stream, raw, messages, {}, message_bytes, {}, {}};
     if (cols) rg.fields = cols->columns();
     RETURN_IF_ERROR(encoder.AddRowGroup(rg));
   }

@@ -56,6 +56,10 @@ struct RowGroupColumns {
   // `codes` into this dictionary (the bulk loader's interned ids), which the
   // encoder renumbers instead of hashing every value again.
   std::span<const std::span<const std::string_view>> dicts;
+  // Optional, one per field: an address field whose `addrs` is empty comes
+  // as these IPv4 bits (the bulk loader's compact column when it holds no
+  // IPv6 address): no 24-byte IpAddress per row to fill, compare or encode.
+  std::span<const std::span<const uint32_t>> v4_addrs;
 };
 
 class SegmentEncoder {
@@ -82,10 +86,12 @@ class SegmentEncoder {
   std::vector<int> mirror_pos_;
   std::vector<uint8_t> mirror_;
   FieldColumn kept_;
+  std::vector<uint32_t> kept_v4_;
   SegmentFooter footer_;
   Status status_;
   std::string payload_;
   std::vector<int64_t> scratch_;
+  std::vector<uint32_t> ids_;
   // Codes renumbered in order of first appearance (RenumberCodes).
   std::vector<uint32_t> renumber_;
   std::vector<uint32_t> first_seen_;
