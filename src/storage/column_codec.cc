@@ -259,7 +259,8 @@ template <int W, typename X>
 void PutPlanesW(size_t n, const X& x, char* out) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t v = x(i);
-    for (int b = 0; b < W; ++b) out[static_cast<size_t>(b) * n + i] = static_cast<char>(v >> (8 * b));
+    for (int b = 0; b < W; ++b)
+      out[static_cast<size_t>(b) * n + i] = static_cast<char>(v >> (8 * b));
   }
 }
 
@@ -269,15 +270,24 @@ void PutPlanesFast(size_t n, int width, const X& x, std::string* out) {
   out->resize(start + n * static_cast<size_t>(width));
   char* p = out->data() + start;
   switch (width) {
-    case 0: return;
-    case 1: return PutPlanesW<1>(n, x, p);
-    case 2: return PutPlanesW<2>(n, x, p);
-    case 3: return PutPlanesW<3>(n, x, p);
-    case 4: return PutPlanesW<4>(n, x, p);
-    case 5: return PutPlanesW<5>(n, x, p);
-    case 6: return PutPlanesW<6>(n, x, p);
-    case 7: return PutPlanesW<7>(n, x, p);
-    default: return PutPlanesW<8>(n, x, p);
+    case 0:
+      return;
+    case 1:
+      return PutPlanesW<1>(n, x, p);
+    case 2:
+      return PutPlanesW<2>(n, x, p);
+    case 3:
+      return PutPlanesW<3>(n, x, p);
+    case 4:
+      return PutPlanesW<4>(n, x, p);
+    case 5:
+      return PutPlanesW<5>(n, x, p);
+    case 6:
+      return PutPlanesW<6>(n, x, p);
+    case 7:
+      return PutPlanesW<7>(n, x, p);
+    default:
+      return PutPlanesW<8>(n, x, p);
   }
 }
 
@@ -359,8 +369,7 @@ void EncodeIntColumnFast(std::span<const int64_t> values, const uint8_t* valid, 
   EncodeIntsFast(v, n, out);
 }
 
-void EncodeV4AddressColumn(std::span<const uint32_t> bits, const uint8_t* valid,
-                           std::string* out) {
+void EncodeV4AddressColumn(std::span<const uint32_t> bits, const uint8_t* valid, std::string* out) {
   EncodeValidity(valid, bits.size(), out);
   size_t n = 0;
   const uint32_t* v = PresentValues(bits.data(), bits.size(), valid, &n);

@@ -92,19 +92,22 @@ void SegmentBuilder::Add(const FlowRecord& record, std::string_view line, bool e
     Column& c = columns_[i];
     const bool present = record.present(i);
     c.ints.Append(present ? record.int_at(i) : 0);
-    if (!present) [[unlikely]] c.missing.Append(row, true);
+    if (!present) [[unlikely]]
+      c.missing.Append(row, true);
   }
   for (uint32_t i : addr_pos_) {
     Column& c = columns_[i];
     const bool present = record.present(i);
     c.addrs.Append(row, present ? record.addr_at(i) : IpAddress{});
-    if (!present) [[unlikely]] c.missing.Append(row, true);
+    if (!present) [[unlikely]]
+      c.missing.Append(row, true);
   }
   for (uint32_t i : str_pos_) {
     Column& c = columns_[i];
     const bool present = record.present(i);
     c.ids.push_back(present ? c.dict.Intern(record.str_at(i), &arena_) : 0);
-    if (!present) [[unlikely]] c.missing.Append(row, true);
+    if (!present) [[unlikely]]
+      c.missing.Append(row, true);
   }
   AddRowInfo(record, line, exact, timestamp_ms);
 }
