@@ -222,7 +222,6 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
         }
         break;
       case ValueKind::kAddress:
-        rg_v4_[c].clear();
         rg_v4_spans_[c] = {};
         if (from.addrs.any_v6()) {
           to.addrs.resize(n);
@@ -230,7 +229,7 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
         } else {  // as 32 bits (RowGroupColumns::v4_addrs), not widened
           to.addrs.clear();
           const uint32_t* v = from.addrs.bits();
-          rg_v4_[c].resize(n);
+          rg_v4_[c].resize(n);  // kept sized from the last row group: no zero-fill
           for (size_t i = 0; i < n; ++i) rg_v4_[c][i] = v[rows[i]];
           rg_v4_spans_[c] = rg_v4_[c];
         }

@@ -1,6 +1,7 @@
 #include "storage/segment_writer.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include "flowlog/record.h"
@@ -34,19 +35,24 @@ ColumnKind KindOf(ValueKind k) {
   return ColumnKind::kInt;
 }
 
+// Min and max of the present values, in a loop without a branch per value.
 ColumnStats IntStats(std::span<const int64_t> v, const uint8_t* valid) {
   ColumnStats s;
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (valid != nullptr && !valid[i]) {
-      ++s.nulls;
-      continue;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  if (valid == nullptr) {
+    for (int64_t x : v) lo = std::min(lo, x), hi = std::max(hi, x);
+  } else {
+    for (size_t i = 0; i < v.size(); ++i) {
+      const bool ok = valid[i] != 0;
+      lo = ok ? std::min(lo, v[i]) : lo;
+      hi = ok ? std::max(hi, v[i]) : hi;
+      s.nulls += !ok;
     }
-    if (!s.has_range) {
-      s.has_range = true;
-      s.min = s.max = v[i];
-    }
-    s.min = std::min(s.min, v[i]);
-    s.max = std::max(s.max, v[i]);
+  }
+  if (s.nulls < v.size()) {
+    s.has_range = true;
+    s.min = lo;
+    s.max = hi;
   }
   return s;
 }
