@@ -13,8 +13,9 @@
 // the layout has no interface-id or the row lacks it.
 //
 // Write() sorts the rows by (stream, @timestamp) as every segment is sorted
-// and hands them to the SegmentEncoder a row group at a time, widened to the
-// reader's FieldColumns. Reset() then empties the builder but keeps its
+// and hands them to the SegmentEncoder a row group at a time as FieldColumns,
+// except that strings stay dictionary codes and an address column without
+// IPv6 stays 32-bit (RowGroupColumns::dicts, v4_addrs). Reset() then empties the builder but keeps its
 // memory: a loader that reuses builders does not page-fault its column
 // vectors in again for every segment.
 //
