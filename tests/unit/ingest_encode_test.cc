@@ -29,10 +29,10 @@ std::vector<std::vector<int64_t>> IntCases() {
     for (int sorted = 0; sorted < 2; ++sorted) {
       std::vector<int64_t> v(1000 + static_cast<size_t>(width) * 77);
       const uint64_t mask = width == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width)) - 1;
-      int64_t base = static_cast<int64_t>(rng()) >> 8;
+      uint64_t base = rng() >> 8;  // wrapping arithmetic, as the encoder's
       for (size_t i = 0; i < v.size(); ++i) {
-        const auto r = static_cast<int64_t>(rng() & mask);
-        v[i] = sorted ? (base += r & 0xff) : base + r;
+        const uint64_t r = rng() & mask;
+        v[i] = static_cast<int64_t>(sorted ? (base += r & 0xff) : base + r);
       }
       cases.push_back(v);
     }
