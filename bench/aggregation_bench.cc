@@ -4,8 +4,7 @@
 // lookups dominate stats queries, and high-cardinality keys are where its hashing and key
 // encoding cost shows. Then the kernels alone on prepared batches: the group
 // table with 1 and 2 fixed-width keys at 10 to 2M groups under count(*), sum
-// and count_distinct, the merge of two workers' tables, the partitioned
-// table against the one-level one (BM_PartitionedPairs), a time-bin key in
+// and count_distinct, the merge of two workers' tables, a time-bin key in
 // runs, the finish of a big table (top-N, text keys in natural order), and
 // the filter predicates of the benchmark queries.
 #include <benchmark/benchmark.h>
@@ -243,47 +242,6 @@ void BM_MergeTables(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(groups));
 }
 BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMillisecond);
-
-// Store Q1's aggregation on prepared batches: two workers' tables of the
-// IPv4-pair kernel data (`range(0)` groups over 2M rows, sum(bytes)), merged,
-// then `sort sum desc | limit 15`. range(1) 1: the tables partition past
-// kPartitionGroups groups (as queries do); 0: they stay one level.
-// Why the partitioned path is fast (partitioned_groups.cc): a row is hashed
-// once and copied into one of 64 children's buffers; a child adds 16k rows at
-// a time into an index and states small enough for L2, so probes hit the
-// cache instead of missing in a table of every group; the merge runs child by
-// child on two threads.
-void BM_PartitionedPairs(benchmark::State& state) {
-  const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
-  Stage stage = KernelStage({0, 1}, AggKind::kSum);
-  Stage sort;
-  sort.kind = CommandKind::kSort;
-  sort.sort_keys.emplace_back(SlotExpr(5), true);
-  Plan plan;
-  QueryTimes times;
-  EvalState eval(plan, &times);
-  size_t groups = 0;
-  for (auto _ : state) {
-    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-    const size_t at = state.range(1) ? GroupTable::kPartitionGroups : 0;
-    one.SetPartitioning(at);
-    two.SetPartitioning(at);
-    for (size_t i = 0; i < d.batches.size(); ++i) (i % 2 ? two : one).Add(d.batches[i]);
-    one.Merge(std::move(two));
-    groups = one.group_count();
-    Batch out = one.Finish(6, &eval, false, {&sort, 15});
-    if (!ApplySort(sort, &out, &eval, 15, stage.group_slots).ok()) std::abort();
-    benchmark::DoNotOptimize(out.columns.data());
-  }
-  state.counters["groups"] = static_cast<double>(groups);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
-}
-BENCHMARK(BM_PartitionedPairs)
-    ->Args({300000, 0})
-    ->Args({300000, 1})
-    ->Args({2000000, 0})
-    ->Args({2000000, 1})
-    ->Unit(benchmark::kMillisecond);
 
 // Finish of a 2M-row table of IPv4 pairs (`range(0)` groups, sum(bytes)) then
 // `sort sum desc | limit 15`, as store Q1 ends: range(1) 0 builds every

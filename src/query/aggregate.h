@@ -21,16 +21,6 @@
 // keep their ids, so the aggregate states stay where they are. Both paths
 // give the same groups (numeric text groups with its number).
 //
-// High-cardinality keys (partitioned_groups.cc): when a fixed-key table
-// passes kPartitionGroups groups (`by srcAddr, dstAddr` over a day), it
-// turns partitioned: its groups move to kPartitions child tables by the high
-// bits of their key's hash, and each later row's key and aggregate arguments
-// go into the pending buffer of its child, which adds its buffered rows
-// thousands at a time while its small index and states sit in the cache.
-// Tables of two workers merge child by child, in parallel; Finish
-// concatenates the children's outputs. A batch that does not fit (text keys,
-// untyped arguments) turns the table back into one level (Flatten) for good.
-//
 // Aggregate states live in Accumulators (group_accumulators.h), flat arrays
 // by group id. A batch whose rows come in a few runs of one group (no `by`,
 // or time bins of ordered records) is added a run at a time where the
@@ -81,20 +71,7 @@ class GroupTable {
   // in group order, so the sort gives the same first rows as over every group.
   Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true,
                const TopN& top = TopN());
-  // Groups so far (a partitioned table's rows still in buffers not counted).
   size_t group_count() const;
-  bool partitioned() const { return mode_ == Mode::kPartitioned; }
-  // Children of a partitioned table; rows pending in each child's buffer.
-  static constexpr unsigned kPartitionBits = 6;
-  static constexpr size_t kPartitions = size_t{1} << kPartitionBits;
-  static constexpr size_t kPendingRows = 16384;
-  static constexpr size_t kPartitionGroups = 65536;
-  // Tests and benchmarks: partition past `groups` groups (0: never), with
-  // `pending_rows` rows a child buffer. Call before the first Add.
-  void SetPartitioning(size_t groups, size_t pending_rows = kPendingRows) {
-    partition_groups_ = groups;
-    pending_rows_ = pending_rows;
-  }
   size_t approximate_bytes() const;
   // Ok, or a ResourceExhausted error naming the stats keys, the budget and
   // the group count when the table holds more than its share of `budget_bytes`.
@@ -102,7 +79,7 @@ class GroupTable {
   Status CheckMemory(size_t budget_bytes, int tables = 1) const;
 
  private:
-  enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric, kPartitioned };
+  enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric };
   // FixedKey::tag holds a null bit per key (bits 0..15) and an IPv6 bit per
   // address key (bits 16..31: the lane holds an id in v6_addrs_, not IPv4 bits).
   static constexpr unsigned kV6Shift = 16;
@@ -132,15 +109,8 @@ class GroupTable {
   decltype(auto) WithFixedIndex(F&& f) const {
     return narrow_ ? f(narrow_index_) : f(fixed_);
   }
-  // The IPv6 addresses of the fixed keys' ids (a child's: its parent's).
-  const std::vector<IpAddress>& V6Addrs() const { return v6_source_ ? *v6_source_ : v6_addrs_; }
-  // Our ids of the IPv6 addresses of `from` (for Translate).
-  std::vector<uint32_t> V6Map(const GroupTable& from);
-  // `k` with its IPv6 ids replaced through `v6_map`.
-  FixedKey Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const;
-  // Merge of two fixed tables of the same layout; `v6_map` (may be null):
-  // the other's IPv6 ids to ours.
-  void MergeFixed(GroupTable&& other, const std::vector<uint32_t>* v6_map);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
@@ -150,35 +120,6 @@ class GroupTable {
   std::vector<Column> KeyColumns(const std::vector<uint32_t>* ids, Arena* arena) const;
   static std::vector<uint32_t> GroupOrder(size_t groups,
                                           const std::vector<const Column*>& key_columns);
-
-  // Partitioned mode (partitioned_groups.cc).
-  // Rows of a child waiting to be added: keys and one column per aggregate.
-  struct Pending {
-    std::vector<FixedKey> keys;
-    std::vector<Column> args;
-    std::vector<uint8_t> any_invalid;  // per aggregate: some row lacks its value
-    size_t size = 0;
-  };
-  bool Partitionable() const;
-  // The child of a key: its hash's high bits, IPv6 ids replaced by the
-  // addresses' bits (the same child in every table).
-  uint32_t PartitionOf(const FixedKey& key) const;
-  // The arguments of the batch, evaluated; false when a row could not be
-  // buffered (an untyped or text argument).
-  bool EvaluateBufferable(const Batch& batch, std::vector<ColumnRef>* args) const;
-  // Turns the one-level fixed table partitioned, its groups split among the children.
-  void Partition();
-  // A batch of a partitioned table; false when the table went flat instead
-  // (the caller adds the batch the flat way).
-  bool AddPartitioned(const Batch& batch);
-  // keys_[0..n) and their arguments into the children's buffers.
-  void Scatter(const std::vector<ColumnRef>& args, size_t n);
-  void FlushPending();
-  void FlushAllPending();
-  void Flatten();
-  void MergePartitions(GroupTable&& other);
-  Batch FinishPartitions(size_t slot_count, EvalState* state, bool order_by_keys, const TopN& top);
-  bool SameLayout(const GroupTable& other) const;
 
   const Stage& stage_;
   EvalState* state_;
@@ -194,18 +135,11 @@ class GroupTable {
   std::optional<TimeBinKeys> time_bins_;  // the only key is bin(period)
   std::vector<std::unique_ptr<Accumulator>> accs_;
   size_t groups_ = 0;
-  size_t partition_groups_ = kPartitionGroups;         // 0: stays one level
-  const std::vector<IpAddress>* v6_source_ = nullptr;  // a child: its parent's v6_addrs_
-  std::vector<std::unique_ptr<GroupTable>> parts_;     // kPartitioned
-  std::vector<ColumnKind> pending_kinds_;              // kPartitioned: per aggregate
-  Pending pending_;                                    // a child: rows not added yet
-  size_t pending_rows_ = kPendingRows;
   // Scratch for one batch.
   std::vector<FixedKey> keys_;
   std::vector<uint32_t> ids_;
   std::vector<GroupRun> runs_;  // empty: the batch is not known to run in groups
   std::vector<uint64_t> hashes_;
-  std::vector<uint32_t> pos_;
   std::string key_;
 };
 

@@ -167,12 +167,6 @@ class CountAccumulator final : public Accumulator {
     auto& o = static_cast<CountAccumulator&>(other);
     for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
   }
-  void Split(const std::vector<Accumulator*>& into, const uint8_t* part,
-             const uint32_t* local) override {
-    for (size_t g = 0; g < counts_.size(); ++g) {
-      static_cast<CountAccumulator*>(into[part[g]])->counts_[local[g]] = counts_[g];
-    }
-  }
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
   Column FinalColumn(size_t groups) override {
     Column c;
@@ -281,12 +275,6 @@ class SumAccumulator final : public Accumulator {
                      AddNumber(into, Number{true, from.isum, 0}, from.count());
                    }
                  });
-  }
-  void Split(const std::vector<Accumulator*>& into, const uint8_t* part,
-             const uint32_t* local) override {
-    for (size_t g = 0; g < states_.size(); ++g) {
-      static_cast<SumAccumulator*>(into[part[g]])->states_[local[g]] = states_[g];
-    }
   }
   Value Final(uint32_t g) override {
     const State& s = states_[g];
@@ -462,36 +450,6 @@ class DistinctAccumulator final : public Accumulator {
     }
   }
 
-  // Each pair goes to its group's new table under the group's new id; the
-  // counts move as they are (every pair of a group moves with it).
-  void Split(const std::vector<Accumulator*>& into, const uint8_t* part,
-             const uint32_t* local) override {
-    auto to = [&](uint32_t g) { return static_cast<DistinctAccumulator*>(into[part[g]]); };
-    for (size_t g = 0; g < counts_.size(); ++g) to(g)->counts_[local[g]] = counts_[g];
-    for (size_t t = 0; t < kNarrowTypes; ++t) {
-      narrow_[t].ForEach([&](uint64_t k) {
-        const uint32_t g = static_cast<uint32_t>(k >> 32);
-        to(g)->narrow_[t].Insert(DistinctPairSet::Key(local[g], static_cast<uint32_t>(k)));
-      });
-    }
-    fixed_.ForEach([&](const FixedKey& k, uint32_t) {
-      const uint32_t g = static_cast<uint32_t>(k.b);
-      bool inserted;
-      to(g)->fixed_.FindOrInsert(FixedKey{k.a, (k.b & ~uint64_t{0xFFFFFFFF}) | local[g], 0},
-                                 &inserted);
-    });
-    for (size_t i = 0; i < text_.size(); ++i) {
-      std::string_view k = text_.key(static_cast<uint32_t>(i));
-      uint32_t g;
-      std::memcpy(&g, k.data(), 4);
-      const uint32_t l = local[g];
-      std::string key(reinterpret_cast<const char*>(&l), 4);
-      key.append(k.substr(4));
-      bool inserted;
-      to(g)->text_.FindOrInsert(key, &inserted);
-    }
-  }
-
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
   size_t bytes() const override {
     size_t b =
@@ -624,12 +582,6 @@ class ValueAccumulator final : public Accumulator {
     auto& o = static_cast<ValueAccumulator&>(other);
     for (size_t g = 0; g < o.states_.size(); ++g)
       MergeState(states_[map[g]], std::move(o.states_[g]));
-  }
-  void Split(const std::vector<Accumulator*>& into, const uint8_t* part,
-             const uint32_t* local) override {
-    for (size_t g = 0; g < states_.size(); ++g) {
-      static_cast<ValueAccumulator*>(into[part[g]])->states_[local[g]] = std::move(states_[g]);
-    }
   }
 
   Value Final(uint32_t g) override {

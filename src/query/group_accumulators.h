@@ -25,7 +25,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "query/column.h"
 #include "query/plan.h"
@@ -51,12 +50,6 @@ class Accumulator {
   }
   // Folds in `other` (same aggregate): its group g goes to group map[g].
   virtual void Merge(Accumulator&& other, const uint32_t* map) = 0;
-  // Moves group g's state to group local[g] of into[part[g]] (accumulators
-  // of the same aggregate, sized for those groups, which are still empty
-  // there), for every group; this one is left to be dropped. A group table
-  // turning partitioned (aggregate.h) hands its groups to its children so.
-  virtual void Split(const std::vector<Accumulator*>& into, const uint8_t* part,
-                     const uint32_t* local) = 0;
   // The aggregate's value for a group (may reorder pct's samples).
   virtual Value Final(uint32_t group) = 0;
   // Final() of groups 0..groups-1 as one column (typed where it can be).
