@@ -4,8 +4,7 @@
 // lookups dominate stats queries, and high-cardinality keys are where its hashing and key
 // encoding cost shows. Then the kernels alone on prepared batches: the group
 // table with 1 and 2 fixed-width keys at 10 to 2M groups under count(*), sum
-// and count_distinct, the merge of two workers' tables, the partitioned
-// table against the one-level one (BM_PartitionedPairs), a time-bin key in
+// and count_distinct, the merge of two workers' tables, a time-bin key in
 // runs, the finish of a big table (top-N, text keys in natural order), and
 // the filter predicates of the benchmark queries.
 #include <benchmark/benchmark.h>
@@ -223,9 +222,7 @@ BENCHMARK(BM_FixedKeys2)->Apply(GroupArgs)->Unit(benchmark::kMillisecond);
 
 // Two workers' tables of the IPv4-pair kernel data merged into one, as at
 // the end of a two-thread query (`range(0)` groups, sum(bytes)): the merge
-// alone is timed (wall: the partitioned merge runs on two threads).
-// range(1) 1: into children past kPartitionGroups groups (as queries do);
-// 0: the one-level merge.
+// alone is timed.
 void BM_MergeTables(benchmark::State& state) {
   const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
   Stage stage = KernelStage({0, 1}, AggKind::kSum);
@@ -236,7 +233,6 @@ void BM_MergeTables(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-    one.SetPartitioning(state.range(1) ? GroupTable::kPartitionGroups : 0);
     for (size_t i = 0; i < d.batches.size(); ++i) (i % 2 ? two : one).Add(d.batches[i]);
     state.ResumeTiming();
     one.Merge(std::move(two));
@@ -245,52 +241,7 @@ void BM_MergeTables(benchmark::State& state) {
   state.counters["groups"] = static_cast<double>(groups);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(groups));
 }
-BENCHMARK(BM_MergeTables)
-    ->Args({200000, 0})
-    ->Args({200000, 1})
-    ->Args({2000000, 0})
-    ->Args({2000000, 1})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
-
-// Store Q1's aggregation on prepared batches: two workers' tables of the
-// IPv4-pair kernel data (`range(0)` groups over 2M rows, sum(bytes)), merged,
-// then `sort sum desc | limit 15`. range(1) 1: the merge builds children
-// past kPartitionGroups groups (as queries do); 0: one level throughout.
-// Why the partitioned merge is fast (partitioned_groups.cc): two threads
-// build half of the 64 children each, every child a cache-sized slice of
-// the groups, instead of one thread probing every key of one big table
-// into the other; the top-N finish then builds each child's candidates.
-void BM_PartitionedPairs(benchmark::State& state) {
-  const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
-  Stage stage = KernelStage({0, 1}, AggKind::kSum);
-  Stage sort;
-  sort.kind = CommandKind::kSort;
-  sort.sort_keys.emplace_back(SlotExpr(5), true);
-  Plan plan;
-  QueryTimes times;
-  EvalState eval(plan, &times);
-  size_t groups = 0;
-  for (auto _ : state) {
-    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-    const size_t at = state.range(1) ? GroupTable::kPartitionGroups : 0;
-    one.SetPartitioning(at);
-    for (size_t i = 0; i < d.batches.size(); ++i) (i % 2 ? two : one).Add(d.batches[i]);
-    one.Merge(std::move(two));
-    groups = one.group_count();
-    Batch out = one.Finish(6, &eval, false, {&sort, 15});
-    if (!ApplySort(sort, &out, &eval, 15, stage.group_slots).ok()) std::abort();
-    benchmark::DoNotOptimize(out.columns.data());
-  }
-  state.counters["groups"] = static_cast<double>(groups);
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kKernelRows));
-}
-BENCHMARK(BM_PartitionedPairs)
-    ->Args({300000, 0})
-    ->Args({300000, 1})
-    ->Args({2000000, 0})
-    ->Args({2000000, 1})
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMillisecond);
 
 // Finish of a 2M-row table of IPv4 pairs (`range(0)` groups, sum(bytes)) then
 // `sort sum desc | limit 15`, as store Q1 ends: range(1) 0 builds every

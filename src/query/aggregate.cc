@@ -52,9 +52,7 @@ GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
 GroupTable::~GroupTable() = default;
 
 size_t GroupTable::group_count() const {
-  size_t g = groups_;
-  for (const auto& p : parts_) g += p->group_count();
-  return g;
+  return groups_;
 }
 
 size_t GroupTable::approximate_bytes() const {
@@ -62,7 +60,6 @@ size_t GroupTable::approximate_bytes() const {
              v6_addrs_.capacity() * sizeof(IpAddress) +
              (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
   for (const auto& a : accs_) b += a->bytes();
-  for (const auto& p : parts_) b += p->approximate_bytes();
   return b;
 }
 
@@ -75,7 +72,7 @@ Status GroupTable::CheckMemory(size_t budget_bytes, int tables) const {
       "the stats" + keys + " grew past the memory budget of " +
       (budget_bytes >= (size_t{1} << 20) ? std::to_string(budget_bytes >> 20) + " MB"
                                          : std::to_string(budget_bytes >> 10) + " KB") +
-      " after " + std::to_string(group_count()) +
+      " after " + std::to_string(groups_) +
       " groups; narrow the query (filter first, group by fewer fields) or raise --memory");
 }
 
@@ -176,7 +173,7 @@ Value GroupTable::KeyValue(const FixedKey& k, size_t i) const {
     case ColumnKind::kBool:
       return Value::Bool(bits != 0);
     default:
-      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(V6Addrs()[bits]);
+      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(v6_addrs_[bits]);
       return Value::Address(IpAddress::V4(static_cast<uint32_t>(bits)));
   }
 }
@@ -188,20 +185,14 @@ uint32_t GroupTable::V6Id(const IpAddress& ip) {
   return id;
 }
 
-std::vector<uint32_t> GroupTable::V6Map(const GroupTable& from) {
-  std::vector<uint32_t> map;
-  for (const IpAddress& ip : from.v6_addrs_) map.push_back(V6Id(ip));
-  return map;
-}
-
-FixedKey GroupTable::Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const {
+FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
     const Lane& l = lanes_[i];
     uint64_t& lane = l.lane == 0 ? k.a : k.b;
     const uint64_t old_id = (lane >> l.shift) & 0xFFFFFFFFu;
     lane &= ~(uint64_t{0xFFFFFFFF} << l.shift);
-    lane |= static_cast<uint64_t>(v6_map[old_id]) << l.shift;
+    lane |= static_cast<uint64_t>(V6Id(from.v6_addrs_[old_id])) << l.shift;
   }
   return k;
 }
@@ -269,7 +260,6 @@ void GroupTable::AddFixedOrGenericKeys(const Batch& batch) {
 void GroupTable::Add(const Batch& batch) {
   const size_t n = batch.size;
   if (n == 0) return;
-  Flatten();  // a merged table taking more rows (partial results): rare
   ids_.resize(n);
   runs_.clear();
   if (mode_ == Mode::kGlobal) {
@@ -302,53 +292,43 @@ void GroupTable::Add(const Batch& batch) {
   }
 }
 
-bool GroupTable::SameLayout(const GroupTable& other) const {
-  if (lanes_.size() != other.lanes_.size()) return false;
-  for (size_t i = 0; i < lanes_.size(); ++i) {
-    const Lane &x = lanes_[i], &y = other.lanes_[i];
-    if (x.kind != y.kind || x.lane != y.lane || x.shift != y.shift || x.bits != y.bits) {
-      return false;
-    }
-  }
-  return true;
-}
-
 void GroupTable::Merge(GroupTable&& other) {
   if (other.mode_ == Mode::kUndecided) return;  // saw no rows
-  if (mode_ == Mode::kPartitioned || other.mode_ == Mode::kPartitioned) {
-    if (mode_ == Mode::kUndecided) {
-      // Take the other's children (and the IPv6 addresses their keys name).
-      mode_ = other.mode_;
-      lanes_ = other.lanes_;
-      narrow_ = other.narrow_;
-      parts_ = std::move(other.parts_);
-      v6_ids_ = std::move(other.v6_ids_);
-      v6_addrs_ = std::move(other.v6_addrs_);
-      for (auto& p : parts_) p->v6_source_ = &v6_addrs_;
-      other.mode_ = Mode::kUndecided;
-      return;
-    }
-    Flatten();
-    other.Flatten();
-  }
   if (mode_ == Mode::kUndecided) {
     mode_ = other.mode_;
     lanes_ = other.lanes_;
     narrow_ = other.narrow_;
   }
-  if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && SameLayout(other)) {
-    if (partition_groups_ > 0 && groups_ + other.groups_ >= partition_groups_ && Partitionable() &&
-        other.Partitionable()) {
-      MergeToPartitions(std::move(other));
-      return;
-    }
-    std::vector<uint32_t> v6_map = V6Map(other);
-    MergeFixed(std::move(other), v6_map.empty() ? nullptr : &v6_map);
-    return;
-  }
   std::vector<uint32_t> map(other.groups_);
+  auto same_layout = [&] {
+    if (lanes_.size() != other.lanes_.size()) return false;
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      const Lane &x = lanes_[i], &y = other.lanes_[i];
+      if (x.kind != y.kind || x.lane != y.lane || x.shift != y.shift || x.bits != y.bits) {
+        return false;
+      }
+    }
+    return true;
+  };
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
+  } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
+    // The other's keys in id order, probed a batch at a time (prefetched),
+    // so map[] is written in order.
+    std::vector<FixedKey> keys =
+        other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
+    if (!other.v6_addrs_.empty()) {
+      for (FixedKey& k : keys) k = Translate(other, k);
+    }
+    hashes_.resize(kBatchSize);
+    groups_ = WithFixedIndex([&](auto& idx) {
+      idx.Reserve(std::max(groups_, other.groups_));
+      for (size_t off = 0; off < keys.size(); off += kBatchSize) {
+        const size_t m = std::min(kBatchSize, keys.size() - off);
+        idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
+      }
+      return idx.size();
+    });
   } else {
     ToGeneric();
     other.ToGeneric();
@@ -358,27 +338,6 @@ void GroupTable::Merge(GroupTable&& other) {
     }
     groups_ = generic_.size();
   }
-  ResizeStates();
-  for (size_t a = 0; a < accs_.size(); ++a) accs_[a]->Merge(std::move(*other.accs_[a]), map.data());
-}
-
-void GroupTable::MergeFixed(GroupTable&& other, const std::vector<uint32_t>* v6_map) {
-  // The other's keys in id order, probed a batch at a time (prefetched),
-  // so map[] is written in order.
-  std::vector<uint32_t> map(other.groups_);
-  std::vector<FixedKey> keys = other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
-  if (v6_map) {
-    for (FixedKey& k : keys) k = Translate(*v6_map, k);
-  }
-  hashes_.resize(kBatchSize);
-  groups_ = WithFixedIndex([&](auto& idx) {
-    idx.Reserve(std::max(groups_, other.groups_));
-    for (size_t off = 0; off < keys.size(); off += kBatchSize) {
-      const size_t m = std::min(kBatchSize, keys.size() - off);
-      idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
-    }
-    return idx.size();
-  });
   ResizeStates();
   for (size_t a = 0; a < accs_.size(); ++a) accs_[a]->Merge(std::move(*other.accs_[a]), map.data());
 }

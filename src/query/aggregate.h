@@ -21,14 +21,6 @@
 // keep their ids, so the aggregate states stay where they are. Both paths
 // give the same groups (numeric text groups with its number).
 //
-// Merging many groups (partitioned_groups.cc): two workers' fixed-key
-// tables holding together kPartitionGroups groups or more (`by srcAddr,
-// dstAddr` over a day) merge into kPartitions child tables, split by the
-// high bits of the keys' hashes and built on two threads, each thread its
-// half of the children; Finish concatenates the children's outputs. A
-// partitioned table that must take more rows or another merge (partial
-// results) turns back into one level first (Flatten).
-//
 // Aggregate states live in Accumulators (group_accumulators.h), flat arrays
 // by group id. A batch whose rows come in a few runs of one group (no `by`,
 // or time bins of ordered records) is added a run at a time where the
@@ -79,17 +71,7 @@ class GroupTable {
   // in group order, so the sort gives the same first rows as over every group.
   Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true,
                const TopN& top = TopN());
-  // Groups so far (a partitioned table's rows still in buffers not counted).
   size_t group_count() const;
-  bool partitioned() const { return mode_ == Mode::kPartitioned; }
-  // The children of a partitioned table, and the group count from which a
-  // merge builds them.
-  static constexpr unsigned kPartitionBits = 6;
-  static constexpr size_t kPartitions = size_t{1} << kPartitionBits;
-  static constexpr size_t kPartitionGroups = 65536;
-  // Tests and benchmarks: merges into children from `groups` groups on (0:
-  // never). The merged table keeps the receiving table's setting.
-  void SetPartitioning(size_t groups) { partition_groups_ = groups; }
   size_t approximate_bytes() const;
   // Ok, or a ResourceExhausted error naming the stats keys, the budget and
   // the group count when the table holds more than its share of `budget_bytes`.
@@ -97,7 +79,7 @@ class GroupTable {
   Status CheckMemory(size_t budget_bytes, int tables = 1) const;
 
  private:
-  enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric, kPartitioned };
+  enum class Mode : uint8_t { kUndecided, kGlobal, kFixed, kGeneric };
   // FixedKey::tag holds a null bit per key (bits 0..15) and an IPv6 bit per
   // address key (bits 16..31: the lane holds an id in v6_addrs_, not IPv4 bits).
   static constexpr unsigned kV6Shift = 16;
@@ -127,15 +109,8 @@ class GroupTable {
   decltype(auto) WithFixedIndex(F&& f) const {
     return narrow_ ? f(narrow_index_) : f(fixed_);
   }
-  // The IPv6 addresses of the fixed keys' ids (a child's: its parent's).
-  const std::vector<IpAddress>& V6Addrs() const { return v6_source_ ? *v6_source_ : v6_addrs_; }
-  // Our ids of the IPv6 addresses of `from` (for Translate).
-  std::vector<uint32_t> V6Map(const GroupTable& from);
-  // `k` with its IPv6 ids replaced through `v6_map`.
-  FixedKey Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const;
-  // Merge of two fixed tables of the same layout; `v6_map` (may be null):
-  // the other's IPv6 ids to ours.
-  void MergeFixed(GroupTable&& other, const std::vector<uint32_t>* v6_map);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
@@ -145,17 +120,6 @@ class GroupTable {
   std::vector<Column> KeyColumns(const std::vector<uint32_t>* ids, Arena* arena) const;
   static std::vector<uint32_t> GroupOrder(size_t groups,
                                           const std::vector<const Column*>& key_columns);
-
-  // Partitioned mode (partitioned_groups.cc).
-  bool Partitionable() const;
-  // The child of a key: its hash's high bits, IPv6 ids replaced by the
-  // addresses' bits (the same child whichever table numbered them).
-  uint32_t PartitionOf(const FixedKey& key) const;
-  // Merges `other` (one level, same layout) and this table into children.
-  void MergeToPartitions(GroupTable&& other);
-  void Flatten();
-  Batch FinishPartitions(size_t slot_count, EvalState* state, bool order_by_keys, const TopN& top);
-  bool SameLayout(const GroupTable& other) const;
 
   const Stage& stage_;
   EvalState* state_;
@@ -171,9 +135,6 @@ class GroupTable {
   std::optional<TimeBinKeys> time_bins_;  // the only key is bin(period)
   std::vector<std::unique_ptr<Accumulator>> accs_;
   size_t groups_ = 0;
-  size_t partition_groups_ = kPartitionGroups;         // 0: stays one level
-  const std::vector<IpAddress>* v6_source_ = nullptr;  // a child: its parent's v6_addrs_
-  std::vector<std::unique_ptr<GroupTable>> parts_;     // kPartitioned
   // Scratch for one batch.
   std::vector<FixedKey> keys_;
   std::vector<uint32_t> ids_;

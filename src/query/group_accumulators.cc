@@ -132,10 +132,6 @@ inline void UpdateStates(State* st, size_t groups, const uint32_t* ids, size_t n
   for (; r < n; ++r) f(st[ids[r]], r);
 }
 
-// MergeSome reads the other's states out of order: the state this many
-// groups on is prefetched.
-constexpr size_t kMergeAhead = 16;
-
 // count(*) and count(field): one int64 per group.
 class CountAccumulator final : public Accumulator {
  public:
@@ -170,15 +166,6 @@ class CountAccumulator final : public Accumulator {
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<CountAccumulator&>(other);
     for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
-  }
-  bool MergeSome(Accumulator& from, const uint32_t* from_groups, const uint32_t* to_groups,
-                 size_t n) override {
-    const auto& o = static_cast<const CountAccumulator&>(from);
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kMergeAhead < n) __builtin_prefetch(&o.counts_[from_groups[i + kMergeAhead]]);
-      counts_[to_groups[i]] += o.counts_[from_groups[i]];
-    }
-    return true;
   }
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
   Column FinalColumn(size_t groups) override {
@@ -279,16 +266,15 @@ class SumAccumulator final : public Accumulator {
     auto& o = static_cast<SumAccumulator&>(other);
     const State* from_states = o.states_.data();
     UpdateStates(states_.data(), states_.size(), map, o.states_.size(),
-                 [from_states](State& into, size_t g) { MergeState(into, from_states[g]); });
-  }
-  bool MergeSome(Accumulator& from, const uint32_t* from_groups, const uint32_t* to_groups,
-                 size_t n) override {
-    const auto& o = static_cast<const SumAccumulator&>(from);
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kMergeAhead < n) __builtin_prefetch(&o.states_[from_groups[i + kMergeAhead]]);
-      MergeState(states_[to_groups[i]], o.states_[from_groups[i]]);
-    }
-    return true;
+                 [from_states](State& into, size_t g) {
+                   const State& from = from_states[g];
+                   if (from.count() == 0) return;
+                   if (from.is_double()) {
+                     AddNumber(into, Number{false, 0, from.dsum}, from.count());
+                   } else {
+                     AddNumber(into, Number{true, from.isum, 0}, from.count());
+                   }
+                 });
   }
   Value Final(uint32_t g) override {
     const State& s = states_[g];
@@ -350,14 +336,6 @@ class SumAccumulator final : public Accumulator {
       s.dsum = static_cast<double>(s.isum);
     }
     s.dsum += x;
-  }
-  static void MergeState(State& into, const State& from) {
-    if (from.count() == 0) return;
-    if (from.is_double()) {
-      AddNumber(into, Number{false, 0, from.dsum}, from.count());
-    } else {
-      AddNumber(into, Number{true, from.isum, 0}, from.count());
-    }
   }
   static void AddNumber(State& s, const Number& x, int64_t count) {
     s.bits += static_cast<uint64_t>(count) * kOne;
@@ -604,14 +582,6 @@ class ValueAccumulator final : public Accumulator {
     auto& o = static_cast<ValueAccumulator&>(other);
     for (size_t g = 0; g < o.states_.size(); ++g)
       MergeState(states_[map[g]], std::move(o.states_[g]));
-  }
-  bool MergeSome(Accumulator& from, const uint32_t* from_groups, const uint32_t* to_groups,
-                 size_t n) override {
-    auto& o = static_cast<ValueAccumulator&>(from);
-    for (size_t i = 0; i < n; ++i) {
-      MergeState(states_[to_groups[i]], std::move(o.states_[from_groups[i]]));
-    }
-    return true;
   }
 
   Value Final(uint32_t g) override {

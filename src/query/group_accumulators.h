@@ -25,7 +25,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "query/column.h"
 #include "query/plan.h"
@@ -51,17 +50,6 @@ class Accumulator {
   }
   // Folds in `other` (same aggregate): its group g goes to group map[g].
   virtual void Merge(Accumulator&& other, const uint32_t* map) = 0;
-  // Folds group from_groups[i] of `from` (same aggregate) into group
-  // to_groups[i] of this one, for i < n, as Merge would. Calls that take
-  // different groups of `from` may run at once on different threads (into
-  // different accumulators). False, and nothing done, for count_distinct,
-  // whose pairs are not kept by group: use Merge. A merge into a
-  // partitioned group table (aggregate.h) goes so.
-  virtual bool MergeSome(Accumulator& from, const uint32_t* from_groups, const uint32_t* to_groups,
-                         size_t n) {
-    (void)from, (void)from_groups, (void)to_groups, (void)n;
-    return false;
-  }
   // The aggregate's value for a group (may reorder pct's samples).
   virtual Value Final(uint32_t group) = 0;
   // Final() of groups 0..groups-1 as one column (typed where it can be).

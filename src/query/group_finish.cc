@@ -92,7 +92,7 @@ std::vector<Column> GroupTable::KeyColumns(const std::vector<uint32_t>* ids, Are
         if (c.kind != ColumnKind::kAddress) {
           c.ints[g] = static_cast<int64_t>(bits);
         } else if (k.tag & v6_bit) {
-          if (!((k.tag >> i) & 1)) c.addrs[g] = V6Addrs()[bits];
+          if (!((k.tag >> i) & 1)) c.addrs[g] = v6_addrs_[bits];
         } else {
           c.addrs[g] = IpAddress::V4(static_cast<uint32_t>(bits));
         }
@@ -166,7 +166,6 @@ std::optional<std::vector<uint32_t>> GroupTable::TopCandidates(const Batch& out,
 }
 
 Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys, const TopN& top) {
-  if (mode_ == Mode::kPartitioned) return FinishPartitions(slot_count, state, order_by_keys, top);
   Batch out;
   out.columns.resize(slot_count);
   const size_t groups = groups_ == 0 && mode_ == Mode::kGlobal ? 1 : groups_;

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "group_table_testing.h"
 #include "query/aggregate.h"
 #include "query/distinct_pair_set.h"
 #include "query/evaluator.h"
@@ -21,8 +20,6 @@
 
 namespace flowlens::query {
 namespace {
-
-using namespace group_testing;  // NOLINT(build/namespaces)
 
 template <typename Index>
 void CheckIndex(bool narrow) {
@@ -88,6 +85,43 @@ TEST(DistinctPairSet, MatchesStdSet) {
   EXPECT_EQ(seen, want);
 }
 
+BoundExprPtr SlotExpr(int slot) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = BoundKind::kSlot;
+  e->slot = slot;
+  return e;
+}
+
+// Columns: 0 src (address), 1 dst (address), 2 port (int), 3 bytes (int),
+// 4 ts (timestamp); results at 5 (sum), 6 (count), 7 (count_distinct).
+struct Rows {
+  std::vector<Batch> batches;
+};
+
+Stage MakeStage(std::vector<int> key_slots) {
+  Stage stage;
+  stage.kind = CommandKind::kStats;
+  for (int k : key_slots) {
+    stage.group_exprs.push_back(SlotExpr(k));
+    stage.group_slots.push_back(k);
+  }
+  AggSpec sum;
+  sum.kind = AggKind::kSum;
+  sum.arg = SlotExpr(3);
+  sum.result_slot = 5;
+  AggSpec count;
+  count.kind = AggKind::kCountStar;
+  count.result_slot = 6;
+  AggSpec distinct;
+  distinct.kind = AggKind::kCountDistinct;
+  distinct.arg = SlotExpr(2);
+  distinct.result_slot = 7;
+  stage.aggregates.push_back(std::move(sum));
+  stage.aggregates.push_back(std::move(count));
+  stage.aggregates.push_back(std::move(distinct));
+  return stage;
+}
+
 // `batches` batches of 1000 rows: IPv4 pairs, every 13th source IPv6, every
 // 17th source missing, ports past 32 bits now and then (the wide distinct
 // path), negative bytes now and then. With `text_from` >= 0, the source of
@@ -133,6 +167,54 @@ std::vector<Batch> MakeBatches(int batches, int text_from) {
   return out;
 }
 
+// "key1|key2" -> "sum count distinct", from the Finish() batch.
+std::map<std::string, std::string> Rendered(const Batch& out, const std::vector<int>& keys) {
+  std::map<std::string, std::string> m;
+  for (size_t r = 0; r < out.size; ++r) {
+    std::string k;
+    for (int slot : keys) {
+      Value v = out.columns[slot].Get(r);
+      k += (v.is_null() ? "NULL" : ValueToText(v)) + "|";
+    }
+    std::string v;
+    for (int slot : {5, 6, 7}) {
+      Value x = out.columns[slot].Get(r);
+      v += (x.is_null() ? "NULL" : ValueToText(x)) + " ";
+    }
+    EXPECT_TRUE(m.emplace(k, v).second) << "duplicate group " << k;
+  }
+  return m;
+}
+
+// The same by hand, row by row.
+std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
+                                             const std::vector<int>& keys) {
+  struct Acc {
+    int64_t sum = 0, count = 0;
+    std::set<int64_t> ports;
+  };
+  std::map<std::string, Acc> acc;
+  for (const Batch& b : batches) {
+    for (size_t r = 0; r < b.size; ++r) {
+      std::string k;
+      for (int slot : keys) {
+        Value v = b.columns[slot].Get(r);
+        k += (v.is_null() ? "NULL" : ValueToText(v)) + "|";
+      }
+      Acc& a = acc[k];
+      a.sum += b.columns[3].ints[r];
+      a.count += 1;
+      a.ports.insert(b.columns[2].ints[r]);
+    }
+  }
+  std::map<std::string, std::string> m;
+  for (const auto& [k, a] : acc) {
+    m[k] = std::to_string(a.sum) + " " + std::to_string(a.count) + " " +
+           std::to_string(a.ports.size()) + " ";
+  }
+  return m;
+}
+
 void CheckMerged(const std::vector<int>& keys, int text_from) {
   std::vector<Batch> batches = MakeBatches(40, text_from);
   Stage stage = MakeStage(keys);
@@ -170,6 +252,20 @@ TEST(GroupTable, TextKeysMidwayMergeWithFixedTable) {
   // with text only in the last batch, one table stays fixed.
   CheckMerged({0, 1}, 21);
   CheckMerged({0, 1}, 39);
+}
+
+// Rows of a Finish() batch in order, every column rendered.
+std::vector<std::string> InOrder(const Batch& out) {
+  std::vector<std::string> rows;
+  for (size_t r = 0; r < out.size; ++r) {
+    std::string row;
+    for (size_t slot = 0; slot < out.columns.size(); ++slot) {
+      Value v = out.columns[slot].Get(r);
+      row += (v.is_null() ? "NULL" : ValueToText(v)) + "|";
+    }
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 // stats ... | sort <slot> [desc] | limit n, with and without the top-N finish:
