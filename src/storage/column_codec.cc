@@ -232,13 +232,30 @@ std::vector<int64_t>& IntScratch() {
 
 // Spreads the `present` values at the front of *values over the rows whose
 // flag is set, in place from the back (a value never moves left).
+// Why it is fast: missing rows are rare, so eight flags are read at once and
+// eight present rows move as a block; once every row left is in place (no
+// missing row before it) the pass stops.
 template <typename T>
 void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values) {
   if (valid.empty()) return;
   size_t j = values->size();
   values->resize(n);
   T* v = values->data();
-  for (size_t i = n; i-- > 0;) v[i] = valid[i] ? v[--j] : T{};
+  const uint8_t* f = valid.data();
+  constexpr uint64_t kAllPresent = 0x0101010101010101ULL;
+  size_t i = n;
+  while (i > j) {  // i == j: rows [0, i) are all present and already in place
+    uint64_t eight = 0;
+    if (i >= 8) std::memcpy(&eight, f + i - 8, 8);
+    if (eight == kAllPresent && j >= 8) {
+      i -= 8;
+      j -= 8;
+      for (size_t k = 8; k-- > 0;) v[i + k] = v[j + k];  // j < i: from the back is safe
+    } else {
+      --i;
+      v[i] = f[i] ? v[--j] : T{};
+    }
+  }
 }
 
 }  // namespace
@@ -258,6 +275,37 @@ bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
   size_t present = DecodeValidity(d, n, valid);
   if (d->failed() || !DecodeInts(d, present, values)) return false;
   Scatter(*valid, n, values);
+  return true;
+}
+
+bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,
+                      std::vector<uint8_t>* valid) {
+  const size_t present = DecodeValidity(d, n, valid);
+  if (d->failed()) return false;
+  flags->resize(present);
+  uint8_t* f = flags->data();
+  // Why it is fast: a frame-of-reference chunk of width 0 or 1 (how flags
+  // are written) is its one byte plane: one vectorized pass over the bytes,
+  // no 64-bit value per row. Other chunks take the general path.
+  Decoder probe = *d;
+  if (present > 0 && static_cast<IntTransform>(probe.Byte()) == IntTransform::kFrameOfReference) {
+    const uint64_t lo = static_cast<uint64_t>(probe.Signed());
+    const int width = probe.Byte();
+    if (!probe.failed() && width <= 1) {
+      *d = probe;
+      const uint8_t* p = TakePlanes(d, present, width);
+      if (p == nullptr) return false;
+      for (size_t i = 0; i < present; ++i) {
+        f[i] = static_cast<uint8_t>(lo + (width == 0 ? 0 : p[i]) != 0);
+      }
+      Scatter(*valid, n, flags);
+      return true;
+    }
+  }
+  std::vector<int64_t>& v = IntScratch();
+  if (!DecodeInts(d, present, &v)) return false;
+  for (size_t i = 0; i < present; ++i) f[i] = static_cast<uint8_t>(v[i] != 0);
+  Scatter(*valid, n, flags);
   return true;
 }
 
@@ -345,7 +393,7 @@ bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* val
   uint32_t* out = values->data();
   uint8_t* is6 = v6->data();
   const uint8_t* b = reinterpret_cast<const uint8_t*>(bits.data());
-  // Why it is fast: 64 rows at a time; a run of 64 IPv4 rows (most of them
+  // Why it is fast: 64 rows at a time; a run of IPv4 rows (most of them
   // when IPv6 is rare) is a copy, not a bit test and a branch per row.
   // Benchmark: bench/segment_bench.cc BM_DecodeAddresses.
   size_t i4 = 0, i6 = 0;
@@ -365,15 +413,18 @@ bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* val
       i4 += k;
       continue;
     }
-    for (size_t j = 0; j < k; ++j) {
-      const uint32_t bit = static_cast<uint32_t>((word >> j) & 1);
-      // Branch-free: the word's counts were checked above, so only the
-      // candidate not taken can be past the end.
-      const uint32_t from4 = i4 < n4 ? v4[i4] : 0;
-      out[w + j] = bit ? static_cast<uint32_t>(i6) : from4;
-      is6[w + j] = static_cast<uint8_t>(bit);
-      i6 += bit;
-      i4 += 1 - bit;
+    // IPv6 rows are few (a few percent) but in most words: the IPv4 runs
+    // between them are copied whole, one step per IPv6 row, not per row.
+    size_t j = 0;
+    for (uint64_t rest = word; j < k; rest &= rest - 1) {
+      const size_t six_at = rest == 0 ? k : static_cast<size_t>(std::countr_zero(rest));
+      std::memcpy(out + w + j, v4.data() + i4, (six_at - j) * sizeof(uint32_t));
+      std::memset(is6 + w + j, 0, six_at - j);
+      i4 += six_at - j;
+      if (six_at == k) break;
+      out[w + six_at] = static_cast<uint32_t>(i6++);
+      is6[w + six_at] = 1;
+      j = six_at + 1;
     }
   }
   Scatter(*valid, n, v6);

@@ -53,6 +53,11 @@ bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
                      std::vector<uint8_t>* valid);
 bool DecodeStringColumn(Decoder* d, size_t n, std::vector<std::string_view>* values,
                         std::vector<uint8_t>* valid);
+// An int column read as flags: one byte per row, 1 where the value is
+// present and not 0 (the reply flags, format::kColMirror). The bytes
+// DecodeIntColumn reads, without a 64-bit value per row.
+bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,
+                      std::vector<uint8_t>* valid);
 // Compact forms for readers that materialize values late (segment_reader.h).
 // An address column as 32 bits per row: the IPv4 address, or where `v6` is
 // set (it stays empty when no value is IPv6) an index into `v6s`; missing

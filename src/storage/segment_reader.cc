@@ -117,7 +117,14 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
     case ColumnKind::kInt:
     case ColumnKind::kTime:
       col.kind = meta.kind == ColumnKind::kInt ? ValueKind::kInt : ValueKind::kTime;
-      ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+      if (meta.id == format::kColMirror) {
+        // Only DecodeMirrored reads the reply flags: a byte per row, no ints.
+        col.ints.clear();
+        ok = DecodeFlagColumn(&d, n, &out->mirror_reply, &col.valid);
+        out->mirror_ready = false;
+      } else {
+        ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+      }
       break;
     case ColumnKind::kAddress: {
       col.kind = ValueKind::kAddress;
@@ -175,20 +182,17 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   }
   Decoded* mirror;
   RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(flags), &mirror));
-  const std::vector<int64_t>& m = mirror->column.ints;
-  if (m.size() != n) return Corrupt("bad mirror flags", g, c);
+  if (mirror->mirror_reply.size() != n) return Corrupt("bad mirror flags", g, c);
   if (n == 0) return DecodeStored(g, c, n, out);
   if (!mirror->mirror_ready) {
     // One pass, no branch: a reply takes the position of the stored row
     // before it, a stored row the next position.
     mirror->mirror_pos.resize(n);
-    mirror->mirror_reply.resize(n);
     uint32_t* pos = mirror->mirror_pos.data();
-    uint8_t* reply = mirror->mirror_reply.data();
+    const uint8_t* reply = mirror->mirror_reply.data();
     uint32_t j = 0;
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t r = m[i] != 0;
-      reply[i] = static_cast<uint8_t>(r);
+      const uint32_t r = reply[i];
       pos[i] = j - r;
       j += 1 - r;
     }
