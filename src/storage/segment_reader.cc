@@ -345,11 +345,13 @@ constexpr size_t kMaxSpares = 32;  // more columns than a segment has
 // nothing, so an int chunk decodes over the last int chunk's values and an
 // address or string chunk over the last one's 32-bit values (a 64K-row chunk
 // into an emptied vector would zero-fill 512 KB first).
-SegmentReader::Decoded SegmentReader::Fresh(ColumnKind kind) {
+SegmentReader::Decoded SegmentReader::Fresh(const ColumnMeta& column) {
   std::vector<Decoded>& spares = Spares();
   Decoded d;
   if (spares.empty()) return d;
-  const bool ints = kind == ColumnKind::kInt || kind == ColumnKind::kTime;
+  // (The reply flags decode into bytes, not ints: DecodeStored.)
+  const bool ints = (column.kind == ColumnKind::kInt || column.kind == ColumnKind::kTime) &&
+                    column.id != format::kColMirror;
   // An address or string chunk empties the ints (DecodeStored): it takes the
   // spare with the most 32-bit values and the fewest ints, so that the sized
   // ints stay for the int chunks (each regrown vector would be zero-filled).
@@ -405,7 +407,7 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
 Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
   auto it = stored_cache_.find(c);
   if (it == stored_cache_.end()) {
-    Decoded d = Fresh(footer_->columns[c].kind);
+    Decoded d = Fresh(footer_->columns[c]);
     RETURN_IF_ERROR(DecodeStored(g, c, n, &d));
     it = stored_cache_.emplace(c, std::move(d)).first;
   }
@@ -421,7 +423,7 @@ Status SegmentReader::LoadColumn(size_t g, size_t c, Decoded** out) {
   }
   auto it = cache_.find(c);
   if (it == cache_.end()) {
-    Decoded d = Fresh(footer_->columns[c].kind);
+    Decoded d = Fresh(footer_->columns[c]);
     RETURN_IF_ERROR(DecodeChunk(g, c, &d));
     it = cache_.emplace(c, std::move(d)).first;
   }

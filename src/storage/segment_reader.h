@@ -135,7 +135,7 @@ class SegmentReader {
   // Decoded chunks' vectors are kept per thread between row groups and
   // readers (a reader opens per segment), so a chunk decodes into the last
   // one's buffers: no allocation, page fault or large zero-fill per chunk.
-  static Decoded Fresh(ColumnKind kind);
+  static Decoded Fresh(const ColumnMeta& column);
   static std::vector<Decoded>& Spares();
   static void Recycle(std::map<size_t, Decoded>* cache);
   Status LoadColumn(size_t row_group, size_t column, Decoded** out);
