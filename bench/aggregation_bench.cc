@@ -246,7 +246,8 @@ BENCHMARK(BM_MergeTables)->Arg(200000)->Arg(2000000)->Unit(benchmark::kMilliseco
 // Finish of a 2M-row table of IPv4 pairs (`range(0)` groups, sum(bytes)) then
 // `sort sum desc | limit 15`, as store Q1 ends: range(1) 0 builds every
 // group's row and sorts them, 1 the top-N finish (the keys of the candidate
-// groups only). The table is filled outside the timing.
+// groups only, looked up by id: FixedKeyIndex::KeyOf, no walk of the slots).
+// The table is filled outside the timing.
 void BM_FinishTopN(benchmark::State& state) {
   const KernelData& d = Kernels(static_cast<uint64_t>(state.range(0)));
   Stage stage = KernelStage({0, 1}, AggKind::kSum);

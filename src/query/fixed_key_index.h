@@ -13,7 +13,11 @@
 // slot of a later key prefetched, so the cache misses of a large table
 // overlap; a key equal to the row before (runs of one time bin, one flow)
 // takes the previous id without a probe. Load factor at most 1/2, linear
-// probing; a big table sits on huge pages (huge_page_allocator.h). Benchmark:
+// probing; a big table sits on huge pages (huge_page_allocator.h). The keys
+// are also kept in id order (by_id_, half a slot array at most): a merge
+// reads the other table's keys in order, and a top-N finish looks up its
+// few candidates' keys, instead of walking every slot of a table of tens
+// of MB on the one thread that runs after the workers. Benchmark:
 // bench/aggregation_bench.cc (BM_FixedKeys*).
 //
 //   FixedKeyIndex idx;
@@ -110,7 +114,7 @@ class BasicFixedKeyIndex {
   }
 
   size_t size() const { return size_; }
-  size_t bytes() const { return slots_.capacity() * sizeof(Slot); }
+  size_t bytes() const { return (slots_.capacity() + by_id_.capacity()) * sizeof(Slot); }
 
   // Calls f(key, id) for every key, in no particular order.
   template <typename F>
@@ -120,10 +124,13 @@ class BasicFixedKeyIndex {
     }
   }
 
+  // The key of id `id` (< size()).
+  FixedKey KeyOf(uint32_t id) const { return by_id_[id].key(); }
+
   // Every key, indexed by id.
   std::vector<FixedKey> KeysById() const {
     std::vector<FixedKey> out(size_);
-    ForEach([&](const FixedKey& k, uint32_t id) { out[id] = k; });
+    for (size_t i = 0; i < size_; ++i) out[i] = by_id_[i].key();
     return out;
   }
 
@@ -138,6 +145,7 @@ class BasicFixedKeyIndex {
         *inserted = true;
         const uint32_t id = static_cast<uint32_t>(size_++);
         s.Set(key, id);
+        by_id_.push_back(s);
         if (size_ * 2 > slots_.size()) Rehash(slots_.size() * 2);
         return id;
       }
@@ -148,12 +156,14 @@ class BasicFixedKeyIndex {
     }
   }
 
+  // The keys come back from by_id_ (read in order), so the old slots go
+  // before the new ones are allocated.
   void Rehash(size_t slot_count) {
-    HugeVector<Slot> old = std::move(slots_);
+    slots_ = HugeVector<Slot>();
     slots_ = HugeVector<Slot>(slot_count);
+    by_id_.reserve(slot_count / 2);  // room up to the next growth
     const size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (s.id == kNoFixedKeyId) continue;
+    for (const Slot& s : by_id_) {
       size_t i = HashFixedKey(s.key()) & mask;
       while (slots_[i].id != kNoFixedKeyId) i = (i + 1) & mask;
       slots_[i] = s;
@@ -161,6 +171,7 @@ class BasicFixedKeyIndex {
   }
 
   HugeVector<Slot> slots_;  // big tables on huge pages: fewer TLB misses
+  HugeVector<Slot> by_id_;  // the keys in id order
   size_t size_ = 0;
 };
 

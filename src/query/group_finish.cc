@@ -52,15 +52,9 @@ std::vector<uint32_t> GroupTable::GroupOrder(size_t groups,
 
 std::vector<FixedKey> GroupTable::FixedKeysOf(const std::vector<uint32_t>* ids) const {
   if (!ids) return WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
-  // Position of each wanted id, then one walk over the slots.
-  constexpr uint32_t kUnwanted = UINT32_MAX;
-  std::vector<uint32_t> position(groups_, kUnwanted);
-  for (size_t i = 0; i < ids->size(); ++i) position[(*ids)[i]] = static_cast<uint32_t>(i);
   std::vector<FixedKey> keys(ids->size());
   WithFixedIndex([&](const auto& idx) {
-    idx.ForEach([&](const FixedKey& k, uint32_t id) {
-      if (position[id] != kUnwanted) keys[position[id]] = k;
-    });
+    for (size_t i = 0; i < ids->size(); ++i) keys[i] = idx.KeyOf((*ids)[i]);
   });
   return keys;
 }

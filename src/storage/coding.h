@@ -74,6 +74,8 @@ class Decoder {
     p_ = end_;
   }
 
+  // The next byte without taking it (0 at the end).
+  uint8_t Peek() const { return p_ < end_ ? static_cast<uint8_t>(*p_) : 0; }
   uint8_t Byte() {
     if (p_ >= end_) return Fail(), 0;
     return static_cast<uint8_t>(*p_++);

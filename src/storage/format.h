@@ -40,9 +40,10 @@ inline constexpr uint32_t kManifestVersion = 1;
 // Header: magic(8) version(4) flags(4). Trailer (last 24 bytes):
 // footer_offset(8) footer_length(4) footer_crc(4) magic(8).
 inline constexpr uint64_t kSegmentMagic = 0x314745534C46464CULL;  // "LFFLSEG1"
-inline constexpr uint32_t kSegmentVersion = 3;
+inline constexpr uint32_t kSegmentVersion = 4;
 // Oldest segment version this build reads (version 1 lacks mirrored rows,
-// versions 1 and 2 lack the message bytes of each row group).
+// versions 1 and 2 lack the message bytes of each row group, versions 1 to 3
+// never use IntTransform::kDictionary).
 inline constexpr uint32_t kSegmentMinVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 16;
 inline constexpr size_t kSegmentTrailerSize = 24;
@@ -74,7 +75,10 @@ enum class IntReference : uint8_t {
 };
 
 // Integer value transforms inside a chunk.
-enum class IntTransform : uint8_t { kFrameOfReference = 0, kDelta = 1 };
+// kDictionary (version 4): the distinct values once, then a bit-packed
+// index per value (docs/formats/segment.md); the writer uses it for IPv4
+// address bits.
+enum class IntTransform : uint8_t { kFrameOfReference = 0, kDelta = 1, kDictionary = 2 };
 
 // Validity encodings inside a chunk.
 enum class Validity : uint8_t { kAllValid = 0, kNoneValid = 1, kBitmap = 2 };

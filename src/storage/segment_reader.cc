@@ -117,7 +117,14 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
     case ColumnKind::kInt:
     case ColumnKind::kTime:
       col.kind = meta.kind == ColumnKind::kInt ? ValueKind::kInt : ValueKind::kTime;
-      ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+      if (meta.id == format::kColMirror) {
+        // Only DecodeMirrored reads the reply flags: a byte per row, no ints.
+        col.ints.clear();
+        ok = DecodeFlagColumn(&d, n, &out->mirror_reply, &col.valid);
+        out->mirror_ready = false;
+      } else {
+        ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+      }
       break;
     case ColumnKind::kAddress: {
       col.kind = ValueKind::kAddress;
@@ -175,20 +182,17 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   }
   Decoded* mirror;
   RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(flags), &mirror));
-  const std::vector<int64_t>& m = mirror->column.ints;
-  if (m.size() != n) return Corrupt("bad mirror flags", g, c);
+  if (mirror->mirror_reply.size() != n) return Corrupt("bad mirror flags", g, c);
   if (n == 0) return DecodeStored(g, c, n, out);
   if (!mirror->mirror_ready) {
     // One pass, no branch: a reply takes the position of the stored row
     // before it, a stored row the next position.
     mirror->mirror_pos.resize(n);
-    mirror->mirror_reply.resize(n);
     uint32_t* pos = mirror->mirror_pos.data();
-    uint8_t* reply = mirror->mirror_reply.data();
+    const uint8_t* reply = mirror->mirror_reply.data();
     uint32_t j = 0;
     for (size_t i = 0; i < n; ++i) {
-      const uint32_t r = m[i] != 0;
-      reply[i] = static_cast<uint8_t>(r);
+      const uint32_t r = reply[i];
       pos[i] = j - r;
       j += 1 - r;
     }
@@ -341,11 +345,13 @@ constexpr size_t kMaxSpares = 32;  // more columns than a segment has
 // nothing, so an int chunk decodes over the last int chunk's values and an
 // address or string chunk over the last one's 32-bit values (a 64K-row chunk
 // into an emptied vector would zero-fill 512 KB first).
-SegmentReader::Decoded SegmentReader::Fresh(ColumnKind kind) {
+SegmentReader::Decoded SegmentReader::Fresh(const ColumnMeta& column) {
   std::vector<Decoded>& spares = Spares();
   Decoded d;
   if (spares.empty()) return d;
-  const bool ints = kind == ColumnKind::kInt || kind == ColumnKind::kTime;
+  // (The reply flags decode into bytes, not ints: DecodeStored.)
+  const bool ints = (column.kind == ColumnKind::kInt || column.kind == ColumnKind::kTime) &&
+                    column.id != format::kColMirror;
   // An address or string chunk empties the ints (DecodeStored): it takes the
   // spare with the most 32-bit values and the fewest ints, so that the sized
   // ints stay for the int chunks (each regrown vector would be zero-filled).
@@ -401,7 +407,7 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
 Status SegmentReader::LoadStored(size_t g, size_t c, size_t n, Decoded** out) {
   auto it = stored_cache_.find(c);
   if (it == stored_cache_.end()) {
-    Decoded d = Fresh(footer_->columns[c].kind);
+    Decoded d = Fresh(footer_->columns[c]);
     RETURN_IF_ERROR(DecodeStored(g, c, n, &d));
     it = stored_cache_.emplace(c, std::move(d)).first;
   }
@@ -417,7 +423,7 @@ Status SegmentReader::LoadColumn(size_t g, size_t c, Decoded** out) {
   }
   auto it = cache_.find(c);
   if (it == cache_.end()) {
-    Decoded d = Fresh(footer_->columns[c].kind);
+    Decoded d = Fresh(footer_->columns[c]);
     RETURN_IF_ERROR(DecodeChunk(g, c, &d));
     it = cache_.emplace(c, std::move(d)).first;
   }

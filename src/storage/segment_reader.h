@@ -109,12 +109,13 @@ class SegmentReader {
     std::vector<uint8_t> v6;             // kAddress: 1 where `small` indexes `v6s` (or empty)
     std::vector<IpAddress> v6s;          // kAddress
     std::vector<std::string_view> dict;  // kDict
-    // The reply-flag column (format::kColMirror), once a mirrored column
-    // needed it: per row, the index of its value among the stored rows (own
-    // or, for a reply, the counterpart's) and whether it is a reply.
+    // The reply-flag column (format::kColMirror): per row whether it is a
+    // reply (decoded as bytes, column.ints stays empty) and, once a mirrored
+    // column needed it, the index of its value among the stored rows (own
+    // or, for a reply, the counterpart's).
     std::vector<uint32_t> mirror_pos;
     std::vector<uint8_t> mirror_reply;
-    bool mirror_ready = false;  // mirror_pos, mirror_reply and mirror_rows are set
+    bool mirror_ready = false;  // mirror_pos and mirror_rows are set
     // kMirrored: the stored rows of this column (side 0) and of its
     // counterpart (side 1), and the mirror flags' positions and reply flags.
     const Decoded* side[2] = {nullptr, nullptr};
@@ -134,7 +135,7 @@ class SegmentReader {
   // Decoded chunks' vectors are kept per thread between row groups and
   // readers (a reader opens per segment), so a chunk decodes into the last
   // one's buffers: no allocation, page fault or large zero-fill per chunk.
-  static Decoded Fresh(ColumnKind kind);
+  static Decoded Fresh(const ColumnMeta& column);
   static std::vector<Decoded>& Spares();
   static void Recycle(std::map<size_t, Decoded>* cache);
   Status LoadColumn(size_t row_group, size_t column, Decoded** out);

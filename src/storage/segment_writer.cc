@@ -176,7 +176,8 @@ SegmentEncoder::SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t
 }
 
 Status SegmentEncoder::Put(std::string_view payload, const ColumnStats& stats, RowGroupMeta* rg) {
-  std::string stored = CompressChunk(payload, level_);
+  const ColumnMeta& column = footer_.columns[rg->chunks.size()];
+  std::string stored = CompressChunk(payload, level_, ChunkPackingFor(column.id, column.kind));
   ChunkMeta m;
   m.offset = file_->size();
   m.length = static_cast<uint32_t>(stored.size());

@@ -1,11 +1,18 @@
 // Column encodings (storage/column_codec.h): ints of every byte width, by
 // frame of reference and by delta, and address columns (all IPv4, all IPv6,
-// mixed) round-trip with missing rows anywhere, at sizes around the 64-row
-// words the address decoder works in; malformed input is refused.
+// mixed; IPv4 bits as planes or as a dictionary) round-trip with missing
+// rows anywhere, at sizes around the 64-row words the address decoder works
+// in; the dictionary transform's edge cases (one value, 64-bit values, 32-bit
+// indices, the last values of the packed bits) decode; reply flags read as
+// bytes agree with the ints; malformed input is refused.
 #include "storage/column_codec.h"
+
+#include "storage/format.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -129,6 +136,176 @@ TEST(ColumnCodec, TruncatedAddressColumnsAreRefused) {
   std::vector<uint8_t> v6, valid;
   std::vector<IpAddress> v6s;
   EXPECT_FALSE(DecodeCompactAddressColumn(&d, a.size(), &values, &v6, &v6s, &valid));
+}
+
+// Payload of an all-present int column of n rows as a dictionary, built by
+// hand so that any dictionary, width and index can be written.
+std::string DictionaryPayload(const std::vector<int64_t>& dict, int bits,
+                              const std::vector<uint64_t>& codes) {
+  std::string out(1, static_cast<char>(format::Validity::kAllValid));
+  out.push_back(static_cast<char>(format::IntTransform::kDictionary));
+  PutVarint64(&out, dict.size());
+  std::string planes;
+  EncodeIntColumn(dict, nullptr, &planes);
+  out.append(planes.substr(1));  // without its validity byte
+  out.push_back(static_cast<char>(bits));
+  std::string packed((codes.size() * static_cast<size_t>(bits) + 7) / 8, '\0');
+  for (size_t i = 0; i < codes.size(); ++i) {
+    for (int b = 0; b < bits; ++b) {
+      const size_t bit = i * static_cast<size_t>(bits) + static_cast<size_t>(b);
+      if ((codes[i] >> b) & 1)
+        packed[bit / 8] = static_cast<char>(packed[bit / 8] | (1 << (bit % 8)));
+    }
+  }
+  return out + packed;
+}
+
+TEST(ColumnCodec, DictionaryTransformEdgeCases) {
+  std::mt19937_64 rng(3);
+  const int64_t kMin = std::numeric_limits<int64_t>::min(),
+                kMax = std::numeric_limits<int64_t>::max();
+  struct Case {
+    std::vector<int64_t> dict;
+    int bits;
+  };
+  std::vector<Case> cases = {
+      {{42}, 0},                 // one value, no index bits
+      {{42}, 3},                 // wider than needed is allowed
+      {{kMin, -1, 0, kMax}, 2},  // 64-bit extremes
+      {{0, 0xffffffffLL}, 1},    // IPv4 extremes
+  };
+  std::vector<int64_t> big(65536);  // 16-bit indices, 17 bits wide
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<int64_t>(i * 3);
+  cases.push_back({big, 17});
+  std::vector<int64_t> wide(3);
+  cases.push_back({wide, 32});  // the widest index
+  for (const Case& c : cases) {
+    for (size_t n : kSizes) {
+      if (n == 0 || n < c.dict.size()) continue;  // never more values than rows
+      std::vector<uint64_t> codes(n);
+      std::vector<int64_t> want(n);
+      for (size_t i = 0; i < n; ++i) {
+        codes[i] = i + 1 == n ? c.dict.size() - 1 : rng() % c.dict.size();  // the last value too
+        want[i] = c.dict[codes[i]];
+      }
+      const std::string enc = DictionaryPayload(c.dict, c.bits, codes);
+      Decoder d(enc);
+      std::vector<int64_t> got(3, 5);
+      std::vector<uint8_t> valid;
+      ASSERT_TRUE(DecodeIntColumn(&d, n, &got, &valid))
+          << c.dict.size() << " " << c.bits << " " << n;
+      EXPECT_TRUE(d.done());
+      EXPECT_EQ(got, want);
+      // Cut anywhere: refused, never read past the end.
+      for (size_t len : {enc.size() - 1, enc.size() / 2, size_t{3}}) {
+        Decoder cut(std::string_view(enc).substr(0, len));
+        EXPECT_FALSE(DecodeIntColumn(&cut, n, &got, &valid) && cut.done()) << len;
+      }
+    }
+  }
+}
+
+TEST(ColumnCodec, MalformedDictionariesAreRefused) {
+  std::vector<int64_t> got;
+  std::vector<uint8_t> valid;
+  auto refused = [&](const std::string& enc, size_t n) {
+    Decoder d(enc);
+    return !DecodeIntColumn(&d, n, &got, &valid);
+  };
+  EXPECT_FALSE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 2, 2}), 4));
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 3, 2}), 4));   // index past the end
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 1, {0, 1, 1, 0}), 4));   // too narrow for 3
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 33, {0, 1, 1, 0}), 4));  // wider than 32
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3, 4, 5}, 3, {0, 1}), 2));   // more values than rows
+  std::string empty = DictionaryPayload({1}, 1, {0, 0});
+  empty[2] = 0;  // an empty dictionary
+  EXPECT_TRUE(refused(empty, 2));
+  // A dictionary whose values are a dictionary again.
+  std::string nested(1, static_cast<char>(format::Validity::kAllValid));
+  nested += static_cast<char>(format::IntTransform::kDictionary);
+  nested += '\x01';
+  nested += DictionaryPayload({7}, 1, {0}).substr(1);
+  nested += '\x01';
+  nested += '\x00';
+  EXPECT_TRUE(refused(nested, 1));
+}
+
+TEST(ColumnCodec, AddressDictionariesRoundTrip) {
+  std::mt19937_64 rng(5);
+  // Pools of distinct IPv4 addresses; few enough of them (against the rows)
+  // that the writer takes the dictionary, some with IPv6 rows among them.
+  for (size_t pool : {2, 3, 255, 256, 257, 1000, 5000}) {
+    std::vector<uint32_t> addrs(pool);
+    for (uint32_t& a : addrs) a = static_cast<uint32_t>(rng());
+    addrs[0] = 0;
+    addrs[1] = 0xffffffffu;  // the extremes, so that the planes would be 4 bytes wide
+    for (size_t n : {size_t{64}, size_t{100}, size_t{4097}, size_t{65536}}) {
+      for (int pattern = 0; pattern < 4; ++pattern) {
+        for (bool six : {false, true}) {
+          std::vector<uint8_t> valid = Validity(n, pattern, &rng);
+          std::vector<IpAddress> a(n);
+          for (size_t i = 0; i < n; ++i) {
+            if (!valid[i]) continue;
+            a[i] = six && rng() % 20 == 0 ? IpAddress::V6(1, rng())
+                                          : IpAddress::V4(addrs[rng() % std::min(pool, n / 4)]);
+          }
+          std::string enc;
+          EncodeAddressColumn(a, valid.data(), &enc);
+          if (pattern == 0 && !six && n == 65536) {
+            // validity, families, varint 65536 (3 bytes), then the transform
+            EXPECT_EQ(enc[5], static_cast<char>(format::IntTransform::kDictionary)) << pool;
+          }
+          Decoder d(enc);
+          std::vector<uint32_t> values(7, 1);
+          std::vector<uint8_t> v6, got_valid;
+          std::vector<IpAddress> v6s;
+          ASSERT_TRUE(DecodeCompactAddressColumn(&d, n, &values, &v6, &v6s, &got_valid))
+              << pool << " " << n << " " << pattern;
+          EXPECT_TRUE(d.done());
+          for (size_t i = 0; i < n; ++i) {
+            ASSERT_EQ(got_valid.empty() || got_valid[i], valid[i] != 0) << i;
+            ASSERT_EQ(CompactAt(values, v6, v6s, i), a[i]) << "row " << i << " pool " << pool;
+          }
+          for (size_t len = 0; len + 1 < enc.size(); len += 1 + enc.size() / 64) {
+            Decoder cut(std::string_view(enc).substr(0, len));
+            EXPECT_FALSE(DecodeCompactAddressColumn(&cut, n, &values, &v6, &v6s, &got_valid) &&
+                         cut.done());
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(ColumnCodec, FlagColumnsAgreeWithInts) {
+  std::mt19937_64 rng(9);
+  for (size_t n : kSizes) {
+    for (int pattern = 0; pattern < 4; ++pattern) {
+      // 0/1 flags (width 1), all one value (width 0), wider values (0 and
+      // 256: another path), a base of -1 (values -1 and 0).
+      for (int kind = 0; kind < 4; ++kind) {
+        std::vector<uint8_t> valid = Validity(n, pattern, &rng);
+        std::vector<int64_t> v(n);
+        for (size_t i = 0; i < n; ++i) {
+          const int64_t bit = static_cast<int64_t>(rng() & 1);
+          v[i] = kind == 0 ? bit : kind == 1 ? 1 : kind == 2 ? bit * 256 : bit - 1;
+          if (!valid[i]) v[i] = 0;
+        }
+        std::string enc;
+        EncodeIntColumn(v, valid.data(), &enc);
+        Decoder d(enc);
+        std::vector<uint8_t> flags(2, 7), flag_valid;
+        ASSERT_TRUE(DecodeFlagColumn(&d, n, &flags, &flag_valid)) << n << " " << kind;
+        EXPECT_TRUE(d.done());
+        ASSERT_EQ(flags.size(), n);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(flags[i], v[i] != 0 ? 1 : 0) << i << " " << kind;
+        for (size_t len = 0; len + 1 < enc.size(); len += 1 + enc.size() / 16) {
+          Decoder cut(std::string_view(enc).substr(0, len));
+          EXPECT_FALSE(DecodeFlagColumn(&cut, n, &flags, &flag_valid) && cut.done());
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

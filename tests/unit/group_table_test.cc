@@ -1,5 +1,6 @@
 // The group-by kernels on their own: FixedKeyIndex and NarrowKeyIndex (ids in
-// insertion order through collisions, growth, Reserve and runs of one key),
+// insertion order through collisions, growth, Reserve and runs of one key,
+// keys by id),
 // DistinctPairSet (against std::set), and GroupTable fed batches directly by
 // two "workers" then merged: IPv4 pairs in the narrow layout, IPv6 and
 // missing keys, a wide (two-lane) layout, and keys that change type so the
@@ -45,14 +46,19 @@ void CheckIndex(bool narrow) {
   }
   EXPECT_EQ(idx.size(), want.size());
   std::vector<FixedKey> by_id = idx.KeysById();
-  for (size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(by_id[ids[i]], keys[i]);
-  // Reserve keeps the ids.
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(by_id[ids[i]], keys[i]);
+    EXPECT_EQ(idx.KeyOf(ids[i]), keys[i]);
+  }
+  // Reserve keeps the ids (and the keys by id).
   idx.Reserve(idx.size() * 8);
   for (size_t i = 0; i < keys.size(); i += 7) {
     bool ins;
     EXPECT_EQ(idx.FindOrInsert(keys[i], &ins), ids[i]);
     EXPECT_FALSE(ins);
+    EXPECT_EQ(idx.KeyOf(ids[i]), keys[i]);
   }
+  EXPECT_EQ(idx.KeysById(), by_id);
 }
 
 TEST(FixedKeyIndex, IdsInInsertionOrderThroughGrowth) {
