@@ -571,7 +571,10 @@ void EncodeV4AddressColumn(std::span<const uint32_t> bits, const uint8_t* valid,
   const uint32_t* v = PresentValues(bits.data(), bits.size(), valid, &n);
   out->push_back(static_cast<char>(AddressFamilies::kAllV4));
   PutVarint64(out, n);
-  EncodeIntsFast(v, n, out);
+  // The bits as EncodeAddressColumn passes them (a dictionary or planes).
+  thread_local std::vector<int64_t> wide;
+  wide.assign(v, v + n);
+  EncodeIntsOrDictionary(wide, out);
   PutVarint64(out, 0);  // no IPv6 values
 }
 
