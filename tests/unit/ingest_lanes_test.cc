@@ -44,6 +44,24 @@ void WriteFile(const std::string& path, const std::string& bytes) {
   out << bytes;
 }
 
+// Reads r to its end, handing it the buffers in `blocks` in turn: every block
+// but the last ends at a line break, and together they are `text`.
+void ExpectWholeLinesThenEverything(ObjectReader* r, std::vector<std::string>* blocks,
+                                    const std::string& text) {
+  std::string all;
+  for (size_t k = 0;; ++k) {
+    std::string& block = (*blocks)[k % blocks->size()];
+    auto more = r->Next(&block);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+    ASSERT_FALSE(block.empty());
+    all += block;
+    if (all.size() < text.size()) EXPECT_EQ(block.back(), '\n');
+  }
+  EXPECT_EQ(all, text);
+  EXPECT_EQ(r->bytes_read(), text.size());
+}
+
 class IngestLanes : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -222,17 +240,8 @@ TEST(ObjectReaderWhole, BlocksEndAtLineBreaksAndLoseNothing) {
   WriteFile(dir + "/t.log.gz", Gzip(text));
   ObjectReader r;
   ASSERT_TRUE(r.Open(dir + "/t.log.gz").ok());
-  std::string all, block;
-  while (true) {
-    auto more = r.Next(&block);
-    ASSERT_TRUE(more.ok());
-    if (!*more) break;
-    ASSERT_FALSE(block.empty());
-    all += block;
-    if (all.size() < text.size()) EXPECT_EQ(block.back(), '\n');
-  }
-  EXPECT_EQ(all, text);
-  EXPECT_EQ(r.bytes_read(), text.size());
+  std::vector<std::string> block(1);
+  ExpectWholeLinesThenEverything(&r, &block, text);
   std::filesystem::remove_all(dir);
 }
 
@@ -250,21 +259,10 @@ TEST(ObjectReaderStreamed, ReusedBlocksEndAtLineBreaksAndLoseNothing) {
   std::ofstream(dir + "/t.log", std::ios::binary) << text;
   ObjectReader r;
   ASSERT_TRUE(r.Open(dir + "/t.log").ok());
-  std::string all;
   std::vector<std::string> spare(3);
   spare[1].assign(9u << 20, 'z');  // bigger than a block, stale bytes
   spare[2].assign(100, 'q');
-  for (size_t k = 0;; ++k) {
-    std::string& block = spare[k % spare.size()];
-    auto more = r.Next(&block);
-    ASSERT_TRUE(more.ok());
-    if (!*more) break;
-    ASSERT_FALSE(block.empty());
-    all += block;
-    if (all.size() < text.size()) EXPECT_EQ(block.back(), '\n');
-  }
-  EXPECT_EQ(all, text);
-  EXPECT_EQ(r.bytes_read(), text.size());
+  ExpectWholeLinesThenEverything(&r, &spare, text);
   std::filesystem::remove_all(dir);
 }
 
