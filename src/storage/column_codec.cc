@@ -667,6 +667,149 @@ void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid
   PutPlanes(lo, 8, out);
 }
 
+namespace {
+
+// The 8 bytes at p[at..] of a buffer of `bytes` bytes, little-endian, zeros
+// past its end.
+uint64_t Load64(const uint8_t* p, size_t bytes, size_t at) {
+  uint64_t word = 0;
+  if (at + 8 <= bytes) {
+    std::memcpy(&word, p + at, 8);
+  } else {
+    for (size_t j = at; j < bytes; ++j) word |= uint64_t{p[j]} << (8 * (j - at));
+  }
+  return word;
+}
+
+// Bits [64w, 64w + 64) of a bitmap of `bytes` bytes.
+uint64_t BitWord(const uint8_t* bits, size_t bytes, size_t w) {
+  return Load64(bits, bytes, w * 8);
+}
+
+// rank[w] = set bits among the first `n` bits before word w; returns all
+// set bits among the first n.
+size_t BuildRank(const uint8_t* bits, size_t n, std::vector<uint32_t>* rank) {
+  const size_t words = (n + 63) / 64, bytes = (n + 7) / 8;
+  rank->resize(words);
+  size_t ones = 0;
+  for (size_t w = 0; w < words; ++w) {
+    (*rank)[w] = static_cast<uint32_t>(ones);
+    uint64_t word = BitWord(bits, bytes, w);
+    if (n - 64 * w < 64) word &= (uint64_t{1} << (n - 64 * w)) - 1;
+    ones += static_cast<size_t>(std::popcount(word));
+  }
+  return ones;
+}
+
+// Whether bit p is set, and the set bits before it.
+inline bool RankAt(const uint8_t* bits, size_t n, const std::vector<uint32_t>& rank, size_t p,
+                   size_t* before) {
+  const uint64_t word = BitWord(bits, (n + 7) / 8, p / 64);
+  const uint64_t below = word & ((uint64_t{1} << (p % 64)) - 1);
+  *before = rank[p / 64] + static_cast<size_t>(std::popcount(below));
+  return (word >> (p % 64)) & 1;
+}
+
+}  // namespace
+
+bool DecodeLazyAddressColumn(Decoder* d, size_t n, LazyAddressColumn* out) {
+  const Decoder start = *d;
+  out->usable = false;
+  out->rows = n;
+  out->none_valid = false;
+  out->valid_bits = out->v6_bits = nullptr;
+  auto other_shape = [&] {
+    *d = start;
+    return true;
+  };
+  size_t present = n;
+  switch (static_cast<Validity>(d->Byte())) {
+    case Validity::kAllValid:
+      break;
+    case Validity::kBitmap: {
+      std::string_view bits = d->Bytes((n + 7) / 8);
+      if (d->failed()) return false;
+      out->valid_bits = reinterpret_cast<const uint8_t*>(bits.data());
+      present = BuildRank(out->valid_bits, n, &out->valid_rank);
+      break;
+    }
+    default:
+      return other_shape();  // none present (or malformed: the full decoder says so)
+  }
+  const auto families = static_cast<AddressFamilies>(d->Byte());
+  if (families == AddressFamilies::kMixed) {
+    std::string_view bits = d->Bytes((present + 7) / 8);
+    if (d->failed()) return false;
+    out->v6_bits = reinterpret_cast<const uint8_t*>(bits.data());
+  } else if (families != AddressFamilies::kAllV4) {
+    return other_shape();
+  }
+  out->n4 = d->Count(present);
+  if (d->failed()) return false;
+  if (out->n4 == 0 || static_cast<IntTransform>(d->Peek()) != IntTransform::kDictionary) {
+    return other_shape();
+  }
+  d->Byte();
+  const size_t size = d->Count(out->n4);
+  if (d->failed() || size == 0 ||
+      static_cast<IntTransform>(d->Peek()) == IntTransform::kDictionary ||
+      !DecodeInts<uint32_t>(d, size, &out->dict)) {
+    return false;
+  }
+  out->bits = d->Byte();
+  if (d->failed() || out->bits > 32 || (size > 1 && BitWidth(size - 1) > out->bits)) return false;
+  out->packed_size = (out->n4 * static_cast<size_t>(out->bits) + 7) / 8;
+  std::string_view packed = d->Bytes(out->packed_size);
+  out->packed = reinterpret_cast<const uint8_t*>(packed.data());
+  const size_t n6 = d->Count(present);
+  if (d->failed() || out->n4 + n6 != present) return false;
+  if (out->v6_bits != nullptr) {
+    if (BuildRank(out->v6_bits, present, &out->v6_rank) != n6) return false;
+  } else if (n6 != 0) {
+    return false;
+  }
+  out->n6 = n6;
+  out->v6_planes = TakePlanes(d, 2 * n6, 8);
+  if (out->v6_planes == nullptr) return false;
+  out->usable = true;
+  return true;
+}
+
+bool LazyAddressColumn::At(size_t p, IpAddress* a, bool* present) const {
+  *a = IpAddress{};
+  size_t q = p;
+  if (valid_bits != nullptr && !RankAt(valid_bits, rows, valid_rank, p, &q)) {
+    *present = false;
+    return true;
+  }
+  *present = true;
+  size_t i4 = q;
+  if (v6_bits != nullptr) {
+    size_t six;
+    if (RankAt(v6_bits, n4 + n6, v6_rank, q, &six)) {
+      // DecodeLazyAddressColumn checked the count of IPv6 flags: six < n6.
+      uint64_t half[2] = {0, 0};
+      for (size_t h = 0; h < 2; ++h) {
+        for (size_t b = 0; b < 8; ++b) {
+          half[h] |= uint64_t{v6_planes[(8 * h + b) * n6 + six]} << (8 * b);
+        }
+      }
+      *a = IpAddress::V6(half[0], half[1]);
+      return true;
+    }
+    i4 = q - six;
+  }
+  uint64_t code = 0;
+  if (bits > 0) {
+    const size_t bit = i4 * static_cast<size_t>(bits);
+    const uint64_t word = Load64(packed, packed_size, bit / 8);
+    code = (word >> (bit % 8)) & (~uint64_t{0} >> (64 - bits));
+  }
+  if (code >= dict.size()) return false;
+  *a = IpAddress::V4(dict[code]);
+  return true;
+}
+
 bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
                                 std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
                                 std::vector<uint8_t>* valid) {
@@ -907,6 +1050,30 @@ Status Unzstd(std::string_view body, char* out, size_t size) {
 }
 
 }  // namespace
+
+Status DecompressChunk(std::string_view stored, ChunkBuffer* buffer, std::string_view* payload) {
+  Decoder d(stored);
+  auto codec = static_cast<ChunkCodec>(d.Byte());
+  uint64_t size = d.Count(kMaxChunkPayload);
+  if (d.failed()) return Status::DataLoss("malformed chunk header");
+  std::string_view body = d.Bytes(d.remaining());
+  if (codec != ChunkCodec::kNone && codec != ChunkCodec::kZstd) {
+    return Status::DataLoss("unknown chunk codec");
+  }
+  if (codec == ChunkCodec::kNone && body.size() != size) {
+    return Status::DataLoss("chunk size mismatch");
+  }
+  if (buffer->capacity < size || !buffer->data) {
+    buffer->data = std::make_unique_for_overwrite<char[]>(size == 0 ? 1 : size);
+    buffer->capacity = size;
+  }
+  *payload = std::string_view(buffer->data.get(), size);
+  if (codec == ChunkCodec::kNone) {
+    std::memcpy(buffer->data.get(), body.data(), size);
+    return Status::Ok();
+  }
+  return Unzstd(body, buffer->data.get(), size);
+}
 
 Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stored_owner,
                        std::shared_ptr<const void>* owner, std::string_view* payload) {
