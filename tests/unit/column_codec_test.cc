@@ -171,6 +171,8 @@ TEST(ColumnCodec, DictionaryTransformEdgeCases) {
   std::vector<Case> cases = {
       {{42}, 0},                 // one value, no index bits
       {{42}, 3},                 // wider than needed is allowed
+      {{42}, 1},                 // one bit (the byte-at-a-time path), one value
+      {{-3, 9}, 1},              // one bit, two values
       {{kMin, -1, 0, kMax}, 2},  // 64-bit extremes
       {{0, 0xffffffffLL}, 1},    // IPv4 extremes
   };
@@ -213,7 +215,9 @@ TEST(ColumnCodec, MalformedDictionariesAreRefused) {
     return !DecodeIntColumn(&d, n, &got, &valid);
   };
   EXPECT_FALSE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 2, 2}), 4));
-  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 3, 2}), 4));   // index past the end
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 3, 2}), 4));  // index past the end
+  EXPECT_TRUE(refused(DictionaryPayload({1}, 1, {0, 0, 0, 0, 0, 0, 0, 0, 1}), 9));  // one bit
+  EXPECT_TRUE(refused(DictionaryPayload({1}, 1, {0, 1, 0, 0, 0, 0, 0, 0, 0}), 9));
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 1, {0, 1, 1, 0}), 4));   // too narrow for 3
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 33, {0, 1, 1, 0}), 4));  // wider than 32
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3, 4, 5}, 3, {0, 1}), 2));   // more values than rows
