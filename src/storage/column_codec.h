@@ -5,7 +5,9 @@
 //   ints       only the present values: frame of reference or delta, then the
 //              value bytes split into planes (all low bytes, then the next...)
 //              of the smallest byte width that holds them; zstd later finds
-//              the runs in each plane
+//              the runs in each plane. Or a sorted dictionary and bit-packed
+//              indices: IPv4 address bits with few distinct values, and any
+//              chunk of two adjacent values (flags) at one bit a value
 //   addresses  families (all v4 | all v6 | bitmap), v4 as 32-bit ints, v6 as
 //              16 byte planes
 //   strings    a dictionary of the distinct values and their indices as ints
