@@ -16,6 +16,7 @@
 // Thread safety: none; one set per worker.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -28,7 +29,7 @@ class DistinctPairSet {
  public:
   static constexpr uint64_t kEmpty = UINT64_MAX;
 
-  DistinctPairSet() { slots_.assign(kInitialSlots, kEmpty); }
+  DistinctPairSet() : seed_(NextSeed()) { slots_.assign(kInitialSlots, kEmpty); }
 
   static uint64_t Key(uint32_t group, uint32_t value) {
     return static_cast<uint64_t>(group) << 32 | value;
@@ -61,8 +62,18 @@ class DistinctPairSet {
  private:
   static constexpr size_t kInitialSlots = 64;
 
-  static uint64_t Hash(uint64_t k) {
+  // Each set hashes with its own seed: a merge reads one set in slot order,
+  // which under a shared hash is the other set's probe order too, and
+  // inserting keys in probe order into a smaller table piles them into ever
+  // longer runs (seconds, not milliseconds, for two sets of 2M pairs).
+  static uint64_t NextSeed() {
+    static std::atomic<uint64_t> next{0};
+    return (next.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B97F4A7C15ull;
+  }
+
+  uint64_t Hash(uint64_t k) const {
     // murmur3's finalizer: group and value bits both reach the low bits.
+    k ^= seed_;
     k ^= k >> 33;
     k *= 0xFF51AFD7ED558CCDull;
     k ^= k >> 33;
@@ -95,6 +106,7 @@ class DistinctPairSet {
     }
   }
 
+  uint64_t seed_;
   HugeVector<uint64_t> slots_;
   size_t size_ = 0;
 };
