@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "query/group_table_shared.h"
 #include "query/operators.h"
 
 namespace flowlens::query {
@@ -38,9 +37,8 @@ uint64_t LaneBits(const Value& v) {
 
 }  // namespace
 
-GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state,
-                       std::shared_ptr<Shared> shared)
-    : stage_(stage), state_(state), timestamp_slot_(timestamp_slot), shared_(std::move(shared)) {
+GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state)
+    : stage_(stage), state_(state), timestamp_slot_(timestamp_slot) {
   for (const AggSpec& a : stage.aggregates) accs_.push_back(MakeAccumulator(a));
   if (stage.group_exprs.empty()) {
     mode_ = Mode::kGlobal;
@@ -49,14 +47,11 @@ GroupTable::GroupTable(const Stage& stage, int timestamp_slot, EvalState* state,
   } else if (stage.group_exprs.size() == 1 && stage.group_exprs[0]->kind == BoundKind::kBin) {
     time_bins_.emplace(stage.group_exprs[0]->period_amount, stage.group_exprs[0]->period_unit);
   }
-  if (mode_ == Mode::kGlobal || time_bins_) shared_.reset();  // few groups: nothing to share
-  if (shared_) shared_scratch_.start = shared_->next_start.fetch_add(7);
 }
 
 GroupTable::~GroupTable() = default;
 
 size_t GroupTable::group_count() const {
-  if (shared_keys_) return SharedLiveIds().size();
   return groups_;
 }
 
@@ -64,11 +59,6 @@ size_t GroupTable::approximate_bytes() const {
   size_t b = fixed_.bytes() + narrow_index_.bytes() + v6_ids_.bytes() +
              v6_addrs_.capacity() * sizeof(IpAddress) +
              (mode_ == Mode::kGeneric ? generic_.bytes() : 0);
-  // Shared keys: this table's part of them.
-  if (shared_keys_) {
-    b += shared_->WithIndex([](const auto& idx) { return idx.bytes(); }) /
-         static_cast<size_t>(shared_->tables);
-  }
   for (const auto& a : accs_) b += a->bytes();
   return b;
 }
@@ -82,7 +72,7 @@ Status GroupTable::CheckMemory(size_t budget_bytes, int tables) const {
       "the stats" + keys + " grew past the memory budget of " +
       (budget_bytes >= (size_t{1} << 20) ? std::to_string(budget_bytes >> 20) + " MB"
                                          : std::to_string(budget_bytes >> 10) + " KB") +
-      " after " + std::to_string(group_count()) +
+      " after " + std::to_string(groups_) +
       " groups; narrow the query (filter first, group by fewer fields) or raise --memory");
 }
 
@@ -145,11 +135,8 @@ void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
       // IPv4: its 32 bits; IPv6 (rare in flow logs): a 32-bit id in v6_addrs_.
       const IpAddress* x = c.addrs.data();
       const uint32_t v6_bit = uint32_t{1} << (kV6Shift + i);
-      std::unique_lock<std::mutex> v6_lock;  // shared ids: taken at the first IPv6 row
-      if (shared_keys_) v6_lock = std::unique_lock<std::mutex>(shared_->v6_mu, std::defer_lock);
       for (size_t r = 0; r < n; ++r) {
         if (__builtin_expect(x[r].v6, 0)) {
-          if (shared_keys_ && !v6_lock.owns_lock()) v6_lock.lock();
           out[r].*lane |= static_cast<uint64_t>(V6Id(x[r])) << shift;
           out[r].tag |= v6_bit;
         } else {
@@ -186,41 +173,31 @@ Value GroupTable::KeyValue(const FixedKey& k, size_t i) const {
     case ColumnKind::kBool:
       return Value::Bool(bits != 0);
     default:
-      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(V6Address(bits));
+      if (k.tag & (uint32_t{1} << (kV6Shift + i))) return Value::Address(v6_addrs_[bits]);
       return Value::Address(IpAddress::V4(static_cast<uint32_t>(bits)));
   }
 }
 
 uint32_t GroupTable::V6Id(const IpAddress& ip) {
-  // Shared keys: the caller holds shared_->v6_mu.
-  FixedKeyIndex& ids = shared_keys_ ? shared_->v6_ids : v6_ids_;
-  std::vector<IpAddress>& addrs = shared_keys_ ? shared_->v6_addrs : v6_addrs_;
   bool inserted;
-  uint32_t id = ids.FindOrInsert(FixedKey{ip.hi, ip.lo, 0}, &inserted);
-  if (inserted) addrs.push_back(ip);
+  uint32_t id = v6_ids_.FindOrInsert(FixedKey{ip.hi, ip.lo, 0}, &inserted);
+  if (inserted) v6_addrs_.push_back(ip);
   return id;
 }
 
-IpAddress GroupTable::V6Address(uint64_t id) const {
-  if (!shared_keys_) return v6_addrs_[id];
-  std::lock_guard<std::mutex> lock(shared_->v6_mu);
-  return shared_->v6_addrs[id];
-}
-
-FixedKey GroupTable::Translate(const std::vector<IpAddress>& from_v6, FixedKey k) {
+FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
     const Lane& l = lanes_[i];
     uint64_t& lane = l.lane == 0 ? k.a : k.b;
     const uint64_t old_id = (lane >> l.shift) & 0xFFFFFFFFu;
     lane &= ~(uint64_t{0xFFFFFFFF} << l.shift);
-    lane |= static_cast<uint64_t>(V6Id(from_v6[old_id])) << l.shift;
+    lane |= static_cast<uint64_t>(V6Id(from.v6_addrs_[old_id])) << l.shift;
   }
   return k;
 }
 
 void GroupTable::ToGeneric() {
-  if (shared_keys_) LeaveShared();  // now kFixed with keys of its own
   if (mode_ == Mode::kFixed) {
     std::vector<FixedKey> keys = WithFixedIndex([](auto& idx) { return idx.KeysById(); });
     for (const FixedKey& k : keys) {
@@ -260,22 +237,8 @@ void GroupTable::AddFixedOrGenericKeys(const Batch& batch) {
   std::vector<ColumnRef> keys;
   keys.reserve(stage_.group_exprs.size());
   for (const auto& g : stage_.group_exprs) keys.push_back(Evaluate(*g, batch, *state_));
-  if (mode_ == Mode::kUndecided) {
-    if (shared_) {
-      mode_ = JoinSharedLayout(keys) ? Mode::kFixed : Mode::kGeneric;
-    } else {
-      mode_ = ChooseLayout(keys) ? Mode::kFixed : Mode::kGeneric;
-    }
-  }
+  if (mode_ == Mode::kUndecided) mode_ = ChooseLayout(keys) ? Mode::kFixed : Mode::kGeneric;
   if (mode_ == Mode::kFixed && !FitsLayout(keys)) ToGeneric();
-  if (mode_ == Mode::kFixed && shared_keys_) {
-    BuildFixedKeys(keys, n);
-    const uint32_t bound = shared_->WithIndex([&](auto& idx) {
-      return idx.FindOrInsertBatch(keys_.data(), n, ids_.data(), &shared_scratch_);
-    });
-    groups_ = std::max<size_t>(groups_, bound);
-    return;
-  }
   if (mode_ == Mode::kFixed) {
     BuildFixedKeys(keys, n);
     hashes_.resize(n);
@@ -335,12 +298,7 @@ void GroupTable::Merge(GroupTable&& other) {
     mode_ = other.mode_;
     lanes_ = other.lanes_;
     narrow_ = other.narrow_;
-    if (other.shared_keys_) {
-      shared_ = other.shared_;
-      shared_keys_ = true;
-    }
   }
-  frozen_counts_.clear();
   std::vector<uint32_t> map(other.groups_);
   auto same_layout = [&] {
     if (lanes_.size() != other.lanes_.size()) return false;
@@ -354,18 +312,13 @@ void GroupTable::Merge(GroupTable&& other) {
   };
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
-  } else if (shared_keys_ && other.shared_keys_ && shared_ == other.shared_) {
-    // The same ids: states add up id by id.
-    std::iota(map.begin(), map.end(), 0u);
-    groups_ = std::max(groups_, other.groups_);
-  } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && !shared_keys_ &&
-             !other.shared_keys_ && same_layout()) {
+  } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
     // The other's keys in id order, probed a batch at a time (prefetched),
     // so map[] is written in order.
     std::vector<FixedKey> keys =
         other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
     if (!other.v6_addrs_.empty()) {
-      for (FixedKey& k : keys) k = Translate(other.v6_addrs_, k);
+      for (FixedKey& k : keys) k = Translate(other, k);
     }
     hashes_.resize(kBatchSize);
     groups_ = WithFixedIndex([&](auto& idx) {

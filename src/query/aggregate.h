@@ -27,16 +27,7 @@
 // accumulator can (Accumulator::AddRun). The table counts the bytes of its keys and states; the
 // caller checks them against the query's memory budget with CheckMemory().
 //
-// Workers of one query may share their fixed keys (Shared, made once per
-// query and handed to every worker's table): the keys then go to one
-// SharedKeyIndex (shared_key_index.h) that gives every table the same group
-// ids, so a merge only adds states id by id. Ids of a shared index may have
-// holes (ids of no group); their states stay empty and Finish() leaves them
-// out. A shared table that meets a batch its layout cannot hold goes generic
-// on its own, with dense ids of its own. Time-bin and global tables never share.
-//
 // Thread safety: one table per thread; Merge() takes another table by value.
-// Tables that share keys may Add() at the same time.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +43,6 @@
 #include "query/group_accumulators.h"
 #include "query/key_index.h"
 #include "query/plan.h"
-#include "query/shared_key_index.h"
 #include "query/time_bin_keys.h"
 
 namespace flowlens::query {
@@ -65,12 +55,8 @@ struct StatsTopN {
 
 class GroupTable {
  public:
-  // Keys shared by the tables of one query's workers (group_table_shared.h).
-  struct Shared;
   // `timestamp_slot` is where @timestamp is (for earliest/latest), or -1.
-  // `shared`: the keys this table shares with the other workers' (or null).
-  GroupTable(const Stage& stage, int timestamp_slot, EvalState* state,
-             std::shared_ptr<Shared> shared = nullptr);
+  GroupTable(const Stage& stage, int timestamp_slot, EvalState* state);
   ~GroupTable();
   // Adds every row of the batch.
   void Add(const Batch& batch);
@@ -86,10 +72,6 @@ class GroupTable {
   Batch Finish(size_t slot_count, EvalState* state, bool order_by_keys = true,
                const TopN& top = TopN());
   size_t group_count() const;
-  // With shared keys: the groups Finish() reports are the ones whose keys
-  // exist now (keys other workers insert later are left out). The executor
-  // calls it while the workers wait, before a partial result.
-  void FreezeGroups();
   size_t approximate_bytes() const;
   // Ok, or a ResourceExhausted error naming the stats keys, the budget and
   // the group count when the table holds more than its share of `budget_bytes`.
@@ -118,14 +100,6 @@ class GroupTable {
   void ToGeneric();
   Value KeyValue(const FixedKey& k, size_t i) const;
   uint32_t V6Id(const IpAddress& ip);
-  IpAddress V6Address(uint64_t id) const;
-  // Shared keys: takes (or adopts) the query's layout; false when `keys` do
-  // not fit it.
-  bool JoinSharedLayout(const std::vector<ColumnRef>& keys);
-  // Shared keys: the ids of this table's groups, ascending.
-  std::vector<uint32_t> SharedLiveIds() const;
-  // Shared keys: moves to keys and dense ids of its own (for ToGeneric).
-  void LeaveShared();
   // f(index) with the key index of the fixed layout (narrow or wide).
   template <typename F>
   decltype(auto) WithFixedIndex(F&& f) {
@@ -135,8 +109,8 @@ class GroupTable {
   decltype(auto) WithFixedIndex(F&& f) const {
     return narrow_ ? f(narrow_index_) : f(fixed_);
   }
-  // `k` (same layout) with its IPv6 ids, ids in `from_v6`, made ours.
-  FixedKey Translate(const std::vector<IpAddress>& from_v6, FixedKey k);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
@@ -159,9 +133,6 @@ class GroupTable {
   std::vector<IpAddress> v6_addrs_;
   KeyIndex generic_;                      // kGeneric: key bytes -> group
   std::optional<TimeBinKeys> time_bins_;  // the only key is bin(period)
-  std::shared_ptr<Shared> shared_;        // null: keys of its own
-  bool shared_keys_ = false;              // kFixed with its keys in shared_
-  std::vector<uint32_t> frozen_counts_;   // FreezeGroups(); empty: not frozen
   std::vector<std::unique_ptr<Accumulator>> accs_;
   size_t groups_ = 0;
   // Scratch for one batch.
@@ -169,7 +140,6 @@ class GroupTable {
   std::vector<uint32_t> ids_;
   std::vector<GroupRun> runs_;  // empty: the batch is not known to run in groups
   std::vector<uint64_t> hashes_;
-  SharedKeyScratch shared_scratch_;
   std::string key_;
 };
 

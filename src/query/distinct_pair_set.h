@@ -16,7 +16,6 @@
 // Thread safety: none; one set per worker.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -29,7 +28,7 @@ class DistinctPairSet {
  public:
   static constexpr uint64_t kEmpty = UINT64_MAX;
 
-  DistinctPairSet() : seed_(NextSeed()) { slots_.assign(kInitialSlots, kEmpty); }
+  DistinctPairSet() { slots_.assign(kInitialSlots, kEmpty); }
 
   static uint64_t Key(uint32_t group, uint32_t value) {
     return static_cast<uint64_t>(group) << 32 | value;
@@ -62,18 +61,8 @@ class DistinctPairSet {
  private:
   static constexpr size_t kInitialSlots = 64;
 
-  // Each set hashes with its own seed: a merge reads one set in slot order,
-  // which under a shared hash is the other set's probe order too, and
-  // inserting keys in probe order into a smaller table piles them into ever
-  // longer runs (seconds, not milliseconds, for two sets of 2M pairs).
-  static uint64_t NextSeed() {
-    static std::atomic<uint64_t> next{0};
-    return (next.fetch_add(1, std::memory_order_relaxed) + 1) * 0x9E3779B97F4A7C15ull;
-  }
-
-  uint64_t Hash(uint64_t k) const {
+  static uint64_t Hash(uint64_t k) {
     // murmur3's finalizer: group and value bits both reach the low bits.
-    k ^= seed_;
     k ^= k >> 33;
     k *= 0xFF51AFD7ED558CCDull;
     k ^= k >> 33;
@@ -106,7 +95,6 @@ class DistinctPairSet {
     }
   }
 
-  uint64_t seed_;
   HugeVector<uint64_t> slots_;
   size_t size_ = 0;
 };

@@ -9,7 +9,6 @@
 #include "query/aggregate.h"
 #include "query/analyzer.h"
 #include "query/evaluator.h"
-#include "query/group_table_shared.h"
 #include "query/lookup_table.h"
 #include "query/operators.h"
 #include "query/parser.h"
@@ -69,8 +68,7 @@ void PruneNewest(std::vector<Batch>* batches, size_t* row_count, size_t limit, i
 // `replace_table`, a worker still running gets an empty group table to go on
 // with.
 void Gather(WorkerOutput* out, Gathered* g, bool replace_table, const Plan& plan,
-            size_t first_blocking, bool prune, int64_t limit, size_t slot_count,
-            const std::shared_ptr<GroupTable::Shared>& shared_keys) {
+            size_t first_blocking, bool prune, int64_t limit, size_t slot_count) {
   g->matched += out->matched;
   out->matched = 0;
   if (out->groups) {
@@ -82,7 +80,7 @@ void Gather(WorkerOutput* out, Gathered* g, bool replace_table, const Plan& plan
     out->groups.reset();
     if (replace_table && out->state) {
       out->groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
-                                                 plan.scan.timestamp_slot, out->state, shared_keys);
+                                                 plan.scan.timestamp_slot, out->state);
     }
   }
   for (Batch& b : out->rows) g->rows.push_back(std::move(b));
@@ -345,10 +343,6 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<WorkerOutput> outputs(static_cast<size_t>(threads));
-  // The workers' group tables share their keys: each group is inserted once,
-  // and the tables merge by adding states id by id (aggregate.h).
-  std::shared_ptr<GroupTable::Shared> shared_keys;
-  if (streaming_stats && threads > 1) shared_keys = std::make_shared<GroupTable::Shared>(threads);
   std::atomic<bool> failed{false};
   const Finisher finisher{plan,          first_blocking, streaming_stats, prune,
                           options.limit, &times,         &lookups,        &counters};
@@ -371,11 +365,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     for (WorkerOutput& o : outputs) {
       std::lock_guard<std::mutex> lock(o.mu);
       Gather(&o, &gathered, /*replace_table=*/true, plan, first_blocking, prune, options.limit,
-             slots, shared_keys);
+             slots);
     }
-    // Every worker now waits at the turnstile: no key is inserted until it
-    // opens, and every key inserted so far has its rows in `gathered`.
-    if (gathered.groups) gathered.groups->FreezeGroups();
     {
       std::lock_guard<std::mutex> lock(turnstile_mu);
       gathering = false;
@@ -403,7 +394,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
       out.state = &state;
       if (streaming_stats) {
         out.groups = std::make_unique<GroupTable>(plan.stages[first_blocking],
-                                                  plan.scan.timestamp_slot, &state, shared_keys);
+                                                  plan.scan.timestamp_slot, &state);
       }
     }
     while (!failed) {
@@ -472,7 +463,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   }
   for (WorkerOutput& o : outputs) {
     Gather(&o, &gathered, /*replace_table=*/false, plan, first_blocking, prune, options.limit,
-           slots, shared_keys);
+           slots);
   }
   ASSIGN_OR_RETURN(QueryResult qr, finisher.Finish(&gathered, /*consume=*/true));
   qr.warnings = source->warnings();

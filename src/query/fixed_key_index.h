@@ -106,28 +106,6 @@ class BasicFixedKeyIndex {
     }
   }
 
-  // The same for the rows rows[0..m) of keys/hashes (hashes[r] =
-  // HashFixedKey(keys[r]), already computed): ids[rows[j]] = the id of
-  // keys[rows[j]]. Returns how many keys were new.
-  size_t FindOrInsertRows(const FixedKey* keys, const uint64_t* hashes, const uint32_t* rows,
-                          size_t m, uint32_t* ids) {
-    constexpr size_t kAhead = 8;
-    const size_t before = size_;
-    for (size_t j = 0; j < m; ++j) {
-      if (j + kAhead < m) {
-        __builtin_prefetch(&slots_[hashes[rows[j + kAhead]] & (slots_.size() - 1)]);
-      }
-      const uint32_t r = rows[j];
-      if (j > 0 && hashes[r] == hashes[rows[j - 1]] && keys[r] == keys[rows[j - 1]]) {
-        ids[r] = ids[rows[j - 1]];
-      } else {
-        bool ins;
-        ids[r] = FindOrInsertHashed(keys[r], hashes[r], &ins);
-      }
-    }
-    return size_ - before;
-  }
-
   // Makes room for `keys` keys without growing.
   void Reserve(size_t keys) {
     size_t want = slots_.size();

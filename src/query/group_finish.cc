@@ -9,7 +9,6 @@
 #include <numeric>
 
 #include "query/aggregate.h"
-#include "query/group_table_shared.h"
 #include "query/operators.h"
 #include "query/order_ranks.h"
 
@@ -52,10 +51,6 @@ std::vector<uint32_t> GroupTable::GroupOrder(size_t groups,
 }
 
 std::vector<FixedKey> GroupTable::FixedKeysOf(const std::vector<uint32_t>* ids) const {
-  if (shared_keys_) {
-    const std::vector<uint32_t> live = ids ? std::vector<uint32_t>() : SharedLiveIds();
-    return shared_->WithIndex([&](const auto& idx) { return idx.KeysOf(ids ? *ids : live); });
-  }
   if (!ids) return WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
   std::vector<FixedKey> keys(ids->size());
   WithFixedIndex([&](const auto& idx) {
@@ -91,7 +86,7 @@ std::vector<Column> GroupTable::KeyColumns(const std::vector<uint32_t>* ids, Are
         if (c.kind != ColumnKind::kAddress) {
           c.ints[g] = static_cast<int64_t>(bits);
         } else if (k.tag & v6_bit) {
-          if (!((k.tag >> i) & 1)) c.addrs[g] = V6Address(bits);
+          if (!((k.tag >> i) & 1)) c.addrs[g] = v6_addrs_[bits];
         } else {
           c.addrs[g] = IpAddress::V4(static_cast<uint32_t>(bits));
         }
@@ -180,24 +175,14 @@ Batch GroupTable::Finish(size_t slot_count, EvalState* state, bool order_by_keys
     out.columns[stage_.aggregates[a].result_slot] = std::move(c);
   }
   out.size = groups;
-  // Shared keys: the rows of the ids that are groups (not holes).
-  std::vector<uint32_t> live;
-  if (shared_keys_) {
-    live = SharedLiveIds();
-    if (live.size() != groups) out = Gather(out, live);
-  }
   std::optional<std::vector<uint32_t>> selected;
   if (mode_ != Mode::kGlobal) selected = TopCandidates(out, top);
   if (selected) {
     // Candidates in group id order: rows keep their relative order, so the
     // sort that follows breaks its last ties the same way.
     out = Gather(out, *selected);
-    if (shared_keys_) {
-      for (uint32_t& row : *selected) row = live[row];
-    }
   }
-  const std::vector<uint32_t>* key_ids = selected ? &*selected : (shared_keys_ ? &live : nullptr);
-  std::vector<Column> key_columns = KeyColumns(key_ids, &arena);
+  std::vector<Column> key_columns = KeyColumns(selected ? &*selected : nullptr, &arena);
   for (size_t i = 0; i < stage_.group_slots.size() && i < key_columns.size(); ++i) {
     out.columns[stage_.group_slots[i]] = std::move(key_columns[i]);
   }
