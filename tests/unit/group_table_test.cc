@@ -245,6 +245,14 @@ TEST(GroupTable, NarrowIpv4PairsWithIpv6AndMissingMerge) {
   CheckMerged({0, 1}, -1);
 }
 
+TEST(GroupTable, OneOrTwoAddressKeysInEitherOrder) {
+  // BuildAddressKeys: one address, or two with the first in bits 0..31;
+  // IPv6 and missing sources among them.
+  CheckMerged({0}, -1);
+  CheckMerged({1, 0}, -1);
+  CheckMerged({1}, -1);
+}
+
 TEST(GroupTable, WideLayoutMerges) {
   CheckMerged({0, 4}, -1);  // address + timestamp: two lanes
 }
