@@ -229,6 +229,7 @@ uint32_t GroupTable::V6Id(const IpAddress& ip) {
 }
 
 FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
+  if ((k.tag >> kV6Shift) == 0) return k;  // no IPv6 id in it
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
     const Lane& l = lanes_[i];
@@ -356,19 +357,22 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
-    // The other's keys in id order, probed a batch at a time (prefetched),
-    // so map[] is written in order.
-    std::vector<FixedKey> keys =
-        other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
-    if (!other.v6_addrs_.empty()) {
-      for (FixedKey& k : keys) k = Translate(other, k);
-    }
+    // The other's keys in id order, a batch at a time (no copy of them all:
+    // a million keys are tens of MB of fresh pages on the one thread that
+    // merges), probed with prefetches, so map[] is written in order.
+    keys_.resize(kBatchSize);
     hashes_.resize(kBatchSize);
     groups_ = WithFixedIndex([&](auto& idx) {
       idx.Reserve(std::max(groups_, other.groups_));
-      for (size_t off = 0; off < keys.size(); off += kBatchSize) {
-        const size_t m = std::min(kBatchSize, keys.size() - off);
-        idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
+      for (size_t off = 0; off < other.groups_; off += kBatchSize) {
+        const size_t m = std::min(kBatchSize, other.groups_ - off);
+        other.WithFixedIndex([&](const auto& from) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = from.KeyOf(static_cast<uint32_t>(off + j));
+        });
+        if (!other.v6_addrs_.empty()) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = Translate(other, keys_[j]);
+        }
+        idx.FindOrInsertBatch(keys_.data(), m, map.data() + off, nullptr, hashes_.data());
       }
       return idx.size();
     });

@@ -40,7 +40,7 @@ class DistinctPairSet {
   // inserted[i] = 1 when keys[i] was new. `hashes`: scratch of n entries.
   void InsertBatch(const uint64_t* keys, size_t n, uint8_t* inserted, uint64_t* hashes) {
     for (size_t i = 0; i < n; ++i) hashes[i] = Hash(keys[i]);
-    constexpr size_t kAhead = 8;
+    constexpr size_t kAhead = 16;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
       inserted[i] = InsertHashed(keys[i], hashes[i]);

@@ -94,7 +94,7 @@ class BasicFixedKeyIndex {
   void FindOrInsertBatch(const FixedKey* keys, size_t n, uint32_t* ids, uint8_t* inserted,
                          uint64_t* hashes) {
     for (size_t i = 0; i < n; ++i) hashes[i] = HashFixedKey(keys[i]);
-    constexpr size_t kAhead = 8;
+    constexpr size_t kAhead = 16;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
       bool ins = false;
