@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "query/merge_split.h"
 #include "query/operators.h"
 
 namespace flowlens::query {
@@ -229,7 +228,7 @@ uint32_t GroupTable::V6Id(const IpAddress& ip) {
   return id;
 }
 
-FixedKey GroupTable::Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const {
+FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
   if ((k.tag >> kV6Shift) == 0) return k;  // no IPv6 id in it
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
@@ -237,51 +236,9 @@ FixedKey GroupTable::Translate(const std::vector<uint32_t>& v6_map, FixedKey k) 
     uint64_t& lane = l.lane == 0 ? k.a : k.b;
     const uint64_t old_id = (lane >> l.shift) & 0xFFFFFFFFu;
     lane &= ~(uint64_t{0xFFFFFFFF} << l.shift);
-    lane |= static_cast<uint64_t>(v6_map[old_id]) << l.shift;
+    lane |= static_cast<uint64_t>(V6Id(from.v6_addrs_[old_id])) << l.shift;
   }
   return k;
-}
-
-void GroupTable::MergeFixedKeys(const GroupTable& other, uint32_t* map) {
-  // The other's IPv6 ids as ours first: the lookups below only read.
-  std::vector<uint32_t> v6_map(other.v6_addrs_.size());
-  for (size_t i = 0; i < v6_map.size(); ++i) v6_map[i] = V6Id(other.v6_addrs_[i]);
-  const size_t n = other.groups_;
-  groups_ = WithFixedIndex([&](auto& idx) {
-    return other.WithFixedIndex([&](const auto& from) {
-      // Which of the other's keys this table holds: read-only lookups,
-      // split across the cores (the scan is over, they idle).
-      constexpr size_t kMinPerThread = size_t{1} << 15;
-      SplitWork(n, kMinPerThread, [&](size_t begin, size_t end) {
-        std::vector<FixedKey> keys(kBatchSize);
-        std::vector<uint64_t> hashes(kBatchSize);
-        for (size_t off = begin; off < end; off += kBatchSize) {
-          const size_t m = std::min(kBatchSize, end - off);
-          for (size_t j = 0; j < m; ++j) {
-            keys[j] = Translate(v6_map, from.KeyOf(static_cast<uint32_t>(off + j)));
-          }
-          idx.FindBatch(keys.data(), m, map + off, hashes.data());
-        }
-      });
-      // The keys it lacks go in, in the other's id order (the ids a merge
-      // key by key would give), into a table grown once to the union.
-      std::vector<uint32_t> missing;
-      for (uint32_t g = 0; g < n; ++g) {
-        if (map[g] == kNoFixedKeyId) missing.push_back(g);
-      }
-      idx.Reserve(idx.size() + missing.size());
-      keys_.resize(kBatchSize);
-      hashes_.resize(kBatchSize);
-      ids_.resize(kBatchSize);
-      for (size_t off = 0; off < missing.size(); off += kBatchSize) {
-        const size_t m = std::min(kBatchSize, missing.size() - off);
-        for (size_t j = 0; j < m; ++j) keys_[j] = Translate(v6_map, from.KeyOf(missing[off + j]));
-        idx.FindOrInsertBatch(keys_.data(), m, ids_.data(), nullptr, hashes_.data());
-        for (size_t j = 0; j < m; ++j) map[missing[off + j]] = ids_[j];
-      }
-      return idx.size();
-    });
-  });
 }
 
 void GroupTable::ToGeneric() {
@@ -400,7 +357,25 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
-    MergeFixedKeys(other, map.data());
+    // The other's keys in id order, a batch at a time (no copy of them all:
+    // a million keys are tens of MB of fresh pages on the one thread that
+    // merges), probed with prefetches, so map[] is written in order.
+    keys_.resize(kBatchSize);
+    hashes_.resize(kBatchSize);
+    groups_ = WithFixedIndex([&](auto& idx) {
+      idx.Reserve(std::max(groups_, other.groups_));
+      for (size_t off = 0; off < other.groups_; off += kBatchSize) {
+        const size_t m = std::min(kBatchSize, other.groups_ - off);
+        other.WithFixedIndex([&](const auto& from) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = from.KeyOf(static_cast<uint32_t>(off + j));
+        });
+        if (!other.v6_addrs_.empty()) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = Translate(other, keys_[j]);
+        }
+        idx.FindOrInsertBatch(keys_.data(), m, map.data() + off, nullptr, hashes_.data());
+      }
+      return idx.size();
+    });
   } else {
     ToGeneric();
     other.ToGeneric();

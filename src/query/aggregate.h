@@ -115,11 +115,8 @@ class GroupTable {
   decltype(auto) WithFixedIndex(F&& f) const {
     return narrow_ ? f(narrow_index_) : f(fixed_);
   }
-  // `k` of another table (same layout) with its IPv6 ids made ours
-  // (v6_map: its id -> ours).
-  FixedKey Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const;
-  // Merge(): map[g] = our id of the other's group g (fixed keys, same layout).
-  void MergeFixedKeys(const GroupTable& other, uint32_t* map);
+  // `k` of table `from` (same layout) with its IPv6 ids made ours.
+  FixedKey Translate(const GroupTable& from, FixedKey k);
   void ResizeStates();
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;

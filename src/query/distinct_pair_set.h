@@ -47,30 +47,7 @@ class DistinctPairSet {
     }
   }
 
-  // Read-only: found[i] = 1 when keys[i] is in the set. Safe on several
-  // threads at once while nothing is inserted. `hashes`: scratch of n entries.
-  void ContainsBatch(const uint64_t* keys, size_t n, uint8_t* found, uint64_t* hashes) const {
-    for (size_t i = 0; i < n; ++i) hashes[i] = Hash(keys[i]);
-    constexpr size_t kAhead = 16;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & mask]);
-      size_t j = hashes[i] & mask;
-      while (slots_[j] != keys[i] && slots_[j] != kEmpty) j = (j + 1) & mask;
-      found[i] = slots_[j] == keys[i];
-    }
-  }
-
   size_t size() const { return size_; }
-  size_t slot_count() const { return slots_.size(); }
-
-  // Calls f(key) for every key in slots [begin, end) (of slot_count()).
-  template <typename F>
-  void ForEachIn(size_t begin, size_t end, F&& f) const {
-    for (size_t i = begin; i < end; ++i) {
-      if (slots_[i] != kEmpty) f(slots_[i]);
-    }
-  }
   size_t bytes() const { return slots_.capacity() * sizeof(uint64_t); }
 
   // Calls f(key) for every key, in no particular order.

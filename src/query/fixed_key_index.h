@@ -107,28 +107,6 @@ class BasicFixedKeyIndex {
     }
   }
 
-  // Read-only lookups: ids[i] = the id of keys[i], or kNoFixedKeyId when it
-  // is not in the index. Safe on several threads at once while nothing is
-  // inserted. `hashes`: scratch of n entries.
-  void FindBatch(const FixedKey* keys, size_t n, uint32_t* ids, uint64_t* hashes) const {
-    for (size_t i = 0; i < n; ++i) hashes[i] = HashFixedKey(keys[i]);
-    constexpr size_t kAhead = 16;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & mask]);
-      uint32_t id = kNoFixedKeyId;
-      for (size_t j = hashes[i] & mask;; j = (j + 1) & mask) {
-        const Slot& s = slots_[j];
-        if (s.id == kNoFixedKeyId) break;
-        if (s.Holds(keys[i])) {
-          id = s.id;
-          break;
-        }
-      }
-      ids[i] = id;
-    }
-  }
-
   // Makes room for `keys` keys without growing.
   void Reserve(size_t keys) {
     size_t want = slots_.size();

@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "query/distinct_pair_set.h"
 #include "query/fixed_key_index.h"
 #include "query/huge_page_allocator.h"
 #include "query/key_index.h"
-#include "query/merge_split.h"
 #include "query/operators.h"
 
 namespace flowlens::query {
@@ -117,9 +115,6 @@ bool IsIntLike(ColumnKind k) {
   return k == ColumnKind::kInt || k == ColumnKind::kTimestamp || k == ColumnKind::kBool;
 }
 
-// A merge of fewer groups than this per core stays on one thread.
-constexpr size_t kMinMergePerThread = size_t{1} << 15;
-
 // Calls f(state of group ids[r], r) for r in 0..n-1. Why it is fast: over a
 // table larger than the cache (a million pairs of addresses), the state of
 // the row kAhead rows on is prefetched, so its miss overlaps the work of the
@@ -170,10 +165,7 @@ class CountAccumulator final : public Accumulator {
   }
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<CountAccumulator&>(other);
-    // Groups of `other` map to distinct groups: the ranges split across cores.
-    SplitWork(o.counts_.size(), kMinMergePerThread, [&](size_t begin, size_t end) {
-      for (size_t g = begin; g < end; ++g) counts_[map[g]] += o.counts_[g];
-    });
+    for (size_t g = 0; g < o.counts_.size(); ++g) counts_[map[g]] += o.counts_[g];
   }
   Value Final(uint32_t g) override { return Value::Int(counts_[g]); }
   Column FinalColumn(size_t groups) override {
@@ -272,20 +264,17 @@ class SumAccumulator final : public Accumulator {
   }
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<SumAccumulator&>(other);
-    // Groups of `other` map to distinct groups: the ranges split across cores.
-    SplitWork(o.states_.size(), kMinMergePerThread, [&](size_t begin, size_t end) {
-      const State* from_states = o.states_.data() + begin;
-      UpdateStates(states_.data(), states_.size(), map + begin, end - begin,
-                   [from_states](State& into, size_t g) {
-                     const State& from = from_states[g];
-                     if (from.count() == 0) return;
-                     if (from.is_double()) {
-                       AddNumber(into, Number{false, 0, from.dsum}, from.count());
-                     } else {
-                       AddNumber(into, Number{true, from.isum, 0}, from.count());
-                     }
-                   });
-    });
+    const State* from_states = o.states_.data();
+    UpdateStates(states_.data(), states_.size(), map, o.states_.size(),
+                 [from_states](State& into, size_t g) {
+                   const State& from = from_states[g];
+                   if (from.count() == 0) return;
+                   if (from.is_double()) {
+                     AddNumber(into, Number{false, 0, from.dsum}, from.count());
+                   } else {
+                     AddNumber(into, Number{true, from.isum, 0}, from.count());
+                   }
+                 });
   }
   Value Final(uint32_t g) override {
     const State& s = states_[g];
@@ -424,7 +413,24 @@ class DistinctAccumulator final : public Accumulator {
 
   void Merge(Accumulator&& other, const uint32_t* map) override {
     auto& o = static_cast<DistinctAccumulator&>(other);
-    for (size_t t = 0; t < kNarrowTypes; ++t) MergeNarrow(o.narrow_[t], map, &narrow_[t]);
+    for (size_t t = 0; t < kNarrowTypes; ++t) {
+      // The other's pairs with our group ids, inserted a batch at a time.
+      DistinctPairSet& into = narrow_[t];
+      pairs_.resize(kBatchSize);
+      inserted_.resize(kBatchSize);
+      hashes_.resize(kBatchSize);
+      size_t m = 0;
+      auto flush = [&] {
+        into.InsertBatch(pairs_.data(), m, inserted_.data(), hashes_.data());
+        for (size_t i = 0; i < m; ++i) counts_[pairs_[i] >> 32] += inserted_[i];
+        m = 0;
+      };
+      o.narrow_[t].ForEach([&](uint64_t k) {
+        pairs_[m++] = DistinctPairSet::Key(map[k >> 32], static_cast<uint32_t>(k));
+        if (m == kBatchSize) flush();
+      });
+      flush();
+    }
     o.fixed_.ForEach([&](const FixedKey& k, uint32_t) {
       uint32_t g = map[static_cast<uint32_t>(k.b)];
       bool inserted;
@@ -464,41 +470,6 @@ class DistinctAccumulator final : public Accumulator {
         return narrow_[2];
       default:
         return narrow_[3];  // IPv4 addresses
-    }
-  }
-
-  // The pairs of `from` with our group ids (map) into `into`. Why it is
-  // fast: most pairs of one worker's set are in the other's too, so the
-  // cores first look them all up (read-only, split by slot ranges of
-  // `from`), and one thread then inserts only the pairs `into` lacks.
-  void MergeNarrow(const DistinctPairSet& from, const uint32_t* map, DistinctPairSet* into) {
-    std::vector<uint64_t> fresh;
-    std::mutex fresh_mu;
-    SplitWork(from.slot_count(), 2 * kMinMergePerThread, [&](size_t begin, size_t end) {
-      std::vector<uint64_t> keys(kBatchSize), hashes(kBatchSize), lacking;
-      std::vector<uint8_t> found(kBatchSize);
-      size_t m = 0;
-      auto flush = [&] {
-        into->ContainsBatch(keys.data(), m, found.data(), hashes.data());
-        for (size_t i = 0; i < m; ++i) {
-          if (!found[i]) lacking.push_back(keys[i]);
-        }
-        m = 0;
-      };
-      from.ForEachIn(begin, end, [&](uint64_t k) {
-        keys[m++] = DistinctPairSet::Key(map[k >> 32], static_cast<uint32_t>(k));
-        if (m == kBatchSize) flush();
-      });
-      flush();
-      std::lock_guard<std::mutex> lock(fresh_mu);
-      fresh.insert(fresh.end(), lacking.begin(), lacking.end());
-    });
-    inserted_.resize(kBatchSize);
-    hashes_.resize(kBatchSize);
-    for (size_t off = 0; off < fresh.size(); off += kBatchSize) {
-      const size_t m = std::min(kBatchSize, fresh.size() - off);
-      into->InsertBatch(fresh.data() + off, m, inserted_.data(), hashes_.data());
-      for (size_t i = 0; i < m; ++i) counts_[fresh[off + i] >> 32] += inserted_[i];
     }
   }
 
