@@ -363,6 +363,7 @@ void GroupTable::Merge(GroupTable&& other) {
     keys_.resize(kBatchSize);
     hashes_.resize(kBatchSize);
     groups_ = WithFixedIndex([&](auto& idx) {
+      idx.AllowDenserLoad();
       idx.Reserve(std::max(groups_, other.groups_));
       for (size_t off = 0; off < other.groups_; off += kBatchSize) {
         const size_t m = std::min(kBatchSize, other.groups_ - off);

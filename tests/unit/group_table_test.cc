@@ -23,8 +23,9 @@ namespace flowlens::query {
 namespace {
 
 template <typename Index>
-void CheckIndex(bool narrow) {
+void CheckIndex(bool narrow, bool dense = false) {
   Index idx;
+  if (dense) idx.AllowDenserLoad();  // fills to 3/4 before growing
   std::map<std::pair<uint64_t, uint64_t>, uint32_t> want;
   std::vector<FixedKey> keys;
   // Low bits equal (collide in a small table), then runs of one key.
@@ -64,6 +65,8 @@ void CheckIndex(bool narrow) {
 TEST(FixedKeyIndex, IdsInInsertionOrderThroughGrowth) {
   CheckIndex<FixedKeyIndex>(false);
   CheckIndex<NarrowKeyIndex>(true);
+  CheckIndex<FixedKeyIndex>(false, /*dense=*/true);
+  CheckIndex<NarrowKeyIndex>(true, /*dense=*/true);
 }
 
 TEST(DistinctPairSet, MatchesStdSet) {
