@@ -13,11 +13,13 @@
 // slot of a later key prefetched, so the cache misses of a large table
 // overlap; a key equal to the row before (runs of one time bin, one flow)
 // takes the previous id without a probe. Load factor at most 1/2 (3/4 for
-// the table a merge goes into), linear probing; a big table sits on huge pages
-// (huge_page_allocator.h). The keys are also kept in id order (by_id_, half a slot array at most):
-// a merge reads the other table's keys in order, and a top-N finish looks up its few candidates'
-// keys, instead of walking every slot of a table of tens of MB on the one thread that runs after
-// the workers. Benchmark: bench/aggregation_bench.cc (BM_FixedKeys*).
+// the table a merge goes into), linear probing; a big table sits on huge
+// pages (huge_page_allocator.h), and its growth re-inserts the keys with
+// prefetches. The keys are also kept in id order (by_id_, at most 3/4 of a
+// slot array): a merge reads the other table's keys in order, and a top-N
+// finish looks up its few candidates' keys, instead of walking every slot
+// of a table of tens of MB on the one thread that runs after the workers.
+// Benchmark: bench/aggregation_bench.cc (BM_FixedKeys*, BM_MergeTables).
 //
 //   FixedKeyIndex idx;
 //   bool inserted; uint32_t id = idx.FindOrInsert(FixedKey{a, b, 0}, &inserted);
