@@ -340,10 +340,7 @@ class Worker {
     int64_t part = FloorDiv(ts, partition_ms_);
     if (part != last_part_ || last_builder_ == nullptr) {
       auto& b = builders_[part];
-      if (!b) {
-        b = std::make_unique<storage::SegmentBuilder>(layout_, now_ms_, fallback_stream_);
-        b->Reserve(std::min<uint64_t>(kMaxBufferedRows, max_rows_));
-      }
+      if (!b) b = std::make_unique<storage::SegmentBuilder>(layout_, now_ms_, fallback_stream_);
       last_part_ = part;
       last_builder_ = b.get();
     }

@@ -33,26 +33,6 @@ SegmentBuilder::SegmentBuilder(const Layout& layout, int64_t ingestion_ms,
   }
 }
 
-void SegmentBuilder::Reserve(size_t rows) {
-  timestamps_.reserve(rows);
-  streams_index_.reserve(rows);
-  lengths_.reserve(rows);
-  for (Column& c : columns_) {
-    switch (c.kind) {
-      case ValueKind::kInt:
-      case ValueKind::kTime:
-        c.ints.Reserve(rows);
-        break;
-      case ValueKind::kAddress:
-        c.addrs.Reserve(rows);
-        break;
-      case ValueKind::kString:
-        c.ids.reserve(rows);
-        break;
-    }
-  }
-}
-
 void SegmentBuilder::Reset() {
   arena_ = Arena();
   for (Column& c : columns_) {

@@ -72,12 +72,6 @@ class SegmentBuilder {
   // kMaxRows rows.
   void Add(const FlowRecord& record, std::string_view line, bool exact, int64_t timestamp_ms);
 
-  // Room for `rows` rows without growing a column: no copy of a column each
-  // time it doubles (2% of a bulk load's instructions). Pages are touched
-  // only as rows come, so a builder that stays small costs address space,
-  // not memory.
-  void Reserve(size_t rows);
-
   size_t rows() const { return timestamps_.size(); }
   // Per stream, in the order of the segment's stream table.
   const std::vector<StreamLoad>& streams() const { return streams_; }

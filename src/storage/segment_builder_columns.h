@@ -122,7 +122,6 @@ class IntValues {
     AppendWide(v);
   }
   int64_t at(size_t row) const { return wide_ ? wide_values_[row] : narrow_[row]; }
-  void Reserve(size_t rows) { narrow_.reserve(rows); }
   // Reorders the values (MoveToPlaces).
   void MoveToPlaces(const uint32_t* place, std::vector<int32_t>* narrow_scratch,
                     std::vector<int64_t>* wide_scratch) {
@@ -172,7 +171,6 @@ class AddrValues {
     return IpAddress::V4(bits_[row]);
   }
   bool any_v6() const { return v6_flags_.any(); }
-  void Reserve(size_t rows) { bits_.reserve(rows); }
   // Reorders the values (MoveToPlaces); only without IPv6 rows, whose flags
   // stay in the input order.
   void MoveV4ToPlaces(const uint32_t* place, std::vector<uint32_t>* scratch) {
