@@ -112,7 +112,59 @@ bool GroupTable::FitsLayout(const std::vector<ColumnRef>& keys) const {
   return true;
 }
 
+void GroupTable::ClearMissing(const Column& c, size_t i, FixedKey* out, size_t n) const {
+  if (c.valid.empty()) return;
+  // A missing value: no bits, its null bit set.
+  const Lane& l = lanes_[i];
+  uint64_t FixedKey::*lane = l.lane == 0 ? &FixedKey::a : &FixedKey::b;
+  const uint64_t mask = l.bits == 64 ? ~uint64_t{0} : (uint64_t{0xFFFFFFFF} << l.shift);
+  const uint32_t null_bit = uint32_t{1} << i;
+  for (size_t r = 0; r < n; ++r) {
+    if (!c.valid[r]) {
+      out[r].*lane &= ~mask;
+      out[r].tag = (out[r].tag | null_bit) & ~(uint32_t{1} << (kV6Shift + i));
+    }
+  }
+}
+
+bool GroupTable::BuildAddressKeys(const std::vector<ColumnRef>& keys, size_t n) {
+  // `by srcAddr` or `by srcAddr, dstAddr` of typed address columns: lane a
+  // holds the first address in bits 0..31 and the second in 32..63.
+  if (!narrow_ || keys.empty() || keys.size() > 2) return false;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i]->kind != ColumnKind::kAddress || lanes_[i].shift != 32 * i) return false;
+  }
+  keys_.resize(n);
+  FixedKey* out = keys_.data();
+  const IpAddress* x = keys[0]->addrs.data();
+  const IpAddress* y = keys.size() == 2 ? keys[1]->addrs.data() : nullptr;
+  constexpr uint32_t kV6First = uint32_t{1} << kV6Shift, kV6Second = kV6First << 1;
+  for (size_t r = 0; r < n; ++r) {
+    // IPv4 (nearly every row): its 32 bits; IPv6: a 32-bit id in v6_addrs_.
+    uint64_t a;
+    uint32_t tag = 0;
+    if (__builtin_expect(!x[r].v6, 1)) {
+      a = x[r].lo & 0xFFFFFFFFu;
+    } else {
+      a = V6Id(x[r]);
+      tag = kV6First;
+    }
+    if (y) {
+      if (__builtin_expect(!y[r].v6, 1)) {
+        a |= y[r].lo << 32;
+      } else {
+        a |= static_cast<uint64_t>(V6Id(y[r])) << 32;
+        tag |= kV6Second;
+      }
+    }
+    out[r] = FixedKey{a, 0, tag};
+  }
+  for (size_t i = 0; i < keys.size(); ++i) ClearMissing(keys[i].get(), i, out, n);
+  return true;
+}
+
 void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
+  if (BuildAddressKeys(keys, n)) return;
   keys_.assign(n, FixedKey{});
   FixedKey* out = keys_.data();
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -147,16 +199,7 @@ void GroupTable::BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n) {
       const int64_t* x = c.ints.data();
       for (size_t r = 0; r < n; ++r) out[r].*lane |= static_cast<uint64_t>(x[r]) << shift;
     }
-    if (!c.valid.empty()) {
-      // A missing value: no bits, its null bit set.
-      const uint64_t mask = l.bits == 64 ? ~uint64_t{0} : (uint64_t{0xFFFFFFFF} << shift);
-      for (size_t r = 0; r < n; ++r) {
-        if (!c.valid[r]) {
-          out[r].*lane &= ~mask;
-          out[r].tag = (out[r].tag | null_bit) & ~(uint32_t{1} << (kV6Shift + i));
-        }
-      }
-    }
+    ClearMissing(c, i, out, n);
   }
 }
 
@@ -186,6 +229,7 @@ uint32_t GroupTable::V6Id(const IpAddress& ip) {
 }
 
 FixedKey GroupTable::Translate(const GroupTable& from, FixedKey k) {
+  if ((k.tag >> kV6Shift) == 0) return k;  // no IPv6 id in it
   for (size_t i = 0; i < lanes_.size(); ++i) {
     if (!(k.tag & (uint32_t{1} << (kV6Shift + i)))) continue;
     const Lane& l = lanes_[i];
@@ -313,19 +357,23 @@ void GroupTable::Merge(GroupTable&& other) {
   if (mode_ == Mode::kGlobal) {
     map[0] = 0;
   } else if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && same_layout()) {
-    // The other's keys in id order, probed a batch at a time (prefetched),
-    // so map[] is written in order.
-    std::vector<FixedKey> keys =
-        other.WithFixedIndex([](const auto& idx) { return idx.KeysById(); });
-    if (!other.v6_addrs_.empty()) {
-      for (FixedKey& k : keys) k = Translate(other, k);
-    }
+    // The other's keys in id order, a batch at a time (no copy of them all:
+    // a million keys are tens of MB of fresh pages on the one thread that
+    // merges), probed with prefetches, so map[] is written in order.
+    keys_.resize(kBatchSize);
     hashes_.resize(kBatchSize);
     groups_ = WithFixedIndex([&](auto& idx) {
+      idx.AllowDenserLoad();
       idx.Reserve(std::max(groups_, other.groups_));
-      for (size_t off = 0; off < keys.size(); off += kBatchSize) {
-        const size_t m = std::min(kBatchSize, keys.size() - off);
-        idx.FindOrInsertBatch(keys.data() + off, m, map.data() + off, nullptr, hashes_.data());
+      for (size_t off = 0; off < other.groups_; off += kBatchSize) {
+        const size_t m = std::min(kBatchSize, other.groups_ - off);
+        other.WithFixedIndex([&](const auto& from) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = from.KeyOf(static_cast<uint32_t>(off + j));
+        });
+        if (!other.v6_addrs_.empty()) {
+          for (size_t j = 0; j < m; ++j) keys_[j] = Translate(other, keys_[j]);
+        }
+        idx.FindOrInsertBatch(keys_.data(), m, map.data() + off, nullptr, hashes_.data());
       }
       return idx.size();
     });

@@ -97,6 +97,12 @@ class GroupTable {
   bool ChooseLayout(const std::vector<ColumnRef>& keys);
   bool FitsLayout(const std::vector<ColumnRef>& keys) const;
   void BuildFixedKeys(const std::vector<ColumnRef>& keys, size_t n);
+  // BuildFixedKeys for one or two typed address keys in one pass over the
+  // rows (why: no zero fill, and each key written once, not or-ed in per
+  // column); false when the keys are of another shape.
+  bool BuildAddressKeys(const std::vector<ColumnRef>& keys, size_t n);
+  // Key i of the rows whose value is missing: no bits, its null bit set.
+  void ClearMissing(const Column& c, size_t i, FixedKey* out, size_t n) const;
   void ToGeneric();
   Value KeyValue(const FixedKey& k, size_t i) const;
   uint32_t V6Id(const IpAddress& ip);

@@ -40,7 +40,7 @@ class DistinctPairSet {
   // inserted[i] = 1 when keys[i] was new. `hashes`: scratch of n entries.
   void InsertBatch(const uint64_t* keys, size_t n, uint8_t* inserted, uint64_t* hashes) {
     for (size_t i = 0; i < n; ++i) hashes[i] = Hash(keys[i]);
-    constexpr size_t kAhead = 8;
+    constexpr size_t kAhead = 16;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
       inserted[i] = InsertHashed(keys[i], hashes[i]);
@@ -83,16 +83,35 @@ class DistinctPairSet {
     }
   }
 
+  // Why it is fast: the old keys are gathered and hashed a block at a time,
+  // and each one's new slot is prefetched 16 keys before it is written, so
+  // the misses of a set of tens of MB overlap (a merge of two workers' sets
+  // of 1.3M pairs grows the set it goes into once, on the one thread that
+  // merges).
   void Grow() {
     HugeVector<uint64_t> old = std::move(slots_);
     slots_.assign(old.size() * 2, kEmpty);
     const size_t mask = slots_.size() - 1;
+    constexpr size_t kBlock = 256, kAhead = 16;
+    uint64_t keys[kBlock];
+    size_t home[kBlock];
+    size_t m = 0;
+    auto flush = [&] {
+      for (size_t j = 0; j < m; ++j) home[j] = Hash(keys[j]) & mask;
+      for (size_t j = 0; j < m; ++j) {
+        if (j + kAhead < m) __builtin_prefetch(&slots_[home[j + kAhead]], 1);
+        size_t i = home[j];
+        while (slots_[i] != kEmpty) i = (i + 1) & mask;
+        slots_[i] = keys[j];
+      }
+      m = 0;
+    };
     for (uint64_t k : old) {
       if (k == kEmpty) continue;
-      size_t i = Hash(k) & mask;
-      while (slots_[i] != kEmpty) i = (i + 1) & mask;
-      slots_[i] = k;
+      keys[m++] = k;
+      if (m == kBlock) flush();
     }
+    flush();
   }
 
   HugeVector<uint64_t> slots_;

@@ -111,6 +111,33 @@ std::vector<Column> GroupTable::KeyColumns(const std::vector<uint32_t>* ids, Are
   return key_columns;
 }
 
+namespace {
+
+// The k-th best present value of an int column (best first by `better`, with
+// repeats counted), or nullopt when it has fewer than k present values.
+template <typename Better>
+std::optional<int64_t> NthBest(const Column& c, size_t k, Better better) {
+  std::vector<int64_t> heap;  // the k best so far; heap.front() the worst of them
+  heap.reserve(k);
+  const size_t n = c.ints.size();
+  for (size_t g = 0; g < n; ++g) {
+    if (!c.IsValid(g)) continue;
+    const int64_t v = c.ints[g];
+    if (heap.size() < k) {
+      heap.push_back(v);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(v, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = v;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  }
+  if (heap.size() < k) return std::nullopt;
+  return heap.front();
+}
+
+}  // namespace
+
 std::optional<std::vector<uint32_t>> GroupTable::TopCandidates(const Batch& out,
                                                                const TopN& top) const {
   // Only a sort whose first key is an aggregate's typed int result, over
@@ -135,21 +162,12 @@ std::optional<std::vector<uint32_t>> GroupTable::TopCandidates(const Batch& out,
   // The limit-th best present first key: a group whose first key sorts after
   // it (or is missing: missing values sort last) cannot be among the first
   // `limit` rows, whatever the later keys.
-  std::vector<int64_t> values;
-  if (c.valid.empty()) {
-    values = c.ints;
-  } else {
-    for (size_t g = 0; g < out.size; ++g) {
-      if (c.valid[g]) values.push_back(c.ints[g]);
-    }
-  }
-  if (values.size() < top.limit) return std::nullopt;
-  const auto nth = values.begin() + static_cast<long>(top.limit - 1);
-  if (descending) {
-    std::nth_element(values.begin(), nth, values.end(), std::greater<int64_t>());
-  } else {
-    std::nth_element(values.begin(), nth, values.end());
-  }
+  // Found in one pass over the column with a heap of the `limit` best
+  // values so far (its top: the worst of them), not by copying and
+  // partitioning a million values on the one thread that runs the finish.
+  std::optional<int64_t> nth = descending ? NthBest(c, top.limit, std::greater<int64_t>())
+                                          : NthBest(c, top.limit, std::less<int64_t>());
+  if (!nth) return std::nullopt;
   const int64_t bound = *nth;
   std::vector<uint32_t> ids;
   for (uint32_t g = 0; g < out.size; ++g) {

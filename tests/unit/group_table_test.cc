@@ -23,8 +23,9 @@ namespace flowlens::query {
 namespace {
 
 template <typename Index>
-void CheckIndex(bool narrow) {
+void CheckIndex(bool narrow, bool dense = false) {
   Index idx;
+  if (dense) idx.AllowDenserLoad();  // fills to 3/4 before growing
   std::map<std::pair<uint64_t, uint64_t>, uint32_t> want;
   std::vector<FixedKey> keys;
   // Low bits equal (collide in a small table), then runs of one key.
@@ -64,6 +65,8 @@ void CheckIndex(bool narrow) {
 TEST(FixedKeyIndex, IdsInInsertionOrderThroughGrowth) {
   CheckIndex<FixedKeyIndex>(false);
   CheckIndex<NarrowKeyIndex>(true);
+  CheckIndex<FixedKeyIndex>(false, /*dense=*/true);
+  CheckIndex<NarrowKeyIndex>(true, /*dense=*/true);
 }
 
 TEST(DistinctPairSet, MatchesStdSet) {
@@ -132,7 +135,7 @@ Stage MakeStage(std::vector<int> key_slots) {
 // 17th source missing, ports past 32 bits now and then (the wide distinct
 // path), negative bytes now and then. With `text_from` >= 0, the source of
 // batches from that one on is text (the generic path).
-std::vector<Batch> MakeBatches(int batches, int text_from) {
+std::vector<Batch> MakeBatches(int batches, int text_from, uint32_t sources = 500) {
   std::vector<Batch> out;
   uint64_t x = 99;
   for (int b = 0; b < batches; ++b) {
@@ -154,7 +157,7 @@ std::vector<Batch> MakeBatches(int batches, int text_from) {
                                          "host4", "host5", "host6", ""};
     for (size_t r = 0; r < batch.size; ++r) {
       x = x * 6364136223846793005ull + 1442695040888963407ull;
-      const uint32_t s = static_cast<uint32_t>((x >> 33) % 500);
+      const uint32_t s = static_cast<uint32_t>((x >> 33) % sources);
       IpAddress ip = s % 13 == 0 ? IpAddress::V6(0x20010db8ull << 32, s) : IpAddress::V4(s);
       if (text) {
         src.strings.push_back(kHosts[s % 8]);
@@ -221,8 +224,9 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
   return m;
 }
 
-void CheckMerged(const std::vector<int>& keys, int text_from) {
-  std::vector<Batch> batches = MakeBatches(40, text_from);
+void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
+                 uint32_t sources = 500) {
+  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
   Stage stage = MakeStage(keys);
   Plan plan;
   QueryTimes times;
@@ -243,6 +247,22 @@ void CheckMerged(const std::vector<int>& keys, int text_from) {
 
 TEST(GroupTable, NarrowIpv4PairsWithIpv6AndMissingMerge) {
   CheckMerged({0, 1}, -1);
+}
+
+TEST(GroupTable, OneOrTwoAddressKeysInEitherOrder) {
+  // BuildAddressKeys: one address, or two with the first in bits 0..31;
+  // IPv6 and missing sources among them.
+  CheckMerged({0}, -1);
+  CheckMerged({1, 0}, -1);
+  CheckMerged({1}, -1);
+}
+
+TEST(GroupTable, ManyGroupsMerge) {
+  // ~22k groups a table, ~38k in the union: the table merged into fills past
+  // 1/2 (FixedKeyIndex::AllowDenserLoad), the count_distinct pair sets grow
+  // (DistinctPairSet::Grow over many blocks) in the workers and in the merge.
+  CheckMerged({0, 1}, -1, 50, 12000);
+  CheckMerged({0, 4}, -1, 50, 12000);  // wide layout
 }
 
 TEST(GroupTable, WideLayoutMerges) {
