@@ -271,7 +271,8 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
     const uint8_t* valid = full.valid.empty() ? nullptr : full.valid.data();
     if (footer_.columns[c].reference == IntReference::kMirror && any_mirror) {
       auto keep = [&](auto from, auto* buffer) {
-        return decltype(from)(buffer->data(), KeepIf(from, mirror_, buffer));
+        const size_t k = KeepIf(from, mirror_, buffer);  // sizes *buffer: before data()
+        return decltype(from)(buffer->data(), k);
       };
       if (valid) valid = keep(std::span<const uint8_t>(full.valid), &kept_valid_).data();
       if (!ints.empty()) ints = keep(ints, &kept_ints_);
