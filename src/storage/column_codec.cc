@@ -118,6 +118,22 @@ constexpr std::array<uint8_t, 256> kBitCount = [] {
   return t;
 }();
 
+// The first n bits of `bits` (LSB first) as n 0/1 bytes into out[0..n);
+// returns how many are set.
+size_t ExpandBits(const uint8_t* bits, size_t n, uint8_t* out) {
+  size_t ones = 0;
+  const size_t whole = n / 8;
+  for (size_t j = 0; j < whole; ++j) {
+    std::memcpy(out + 8 * j, &kExpandBits[bits[j]], 8);
+    ones += kBitCount[bits[j]];
+  }
+  for (size_t i = whole * 8; i < n; ++i) {
+    out[i] = (bits[i / 8] >> (i % 8)) & 1;
+    ones += out[i];
+  }
+  return ones;
+}
+
 // Fills `valid` (n flags, or empty when all are present); returns the present count.
 size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid) {
   switch (static_cast<Validity>(d->Byte())) {
@@ -131,63 +147,135 @@ size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid) {
       std::string_view bits = d->Bytes((n + 7) / 8);
       if (d->failed()) return 0;
       valid->resize(n);  // every flag is written below: a reused vector is not cleared first
-      uint8_t* v = valid->data();
-      size_t present = 0;
-      size_t whole = n / 8;
-      for (size_t j = 0; j < whole; ++j) {
-        uint8_t x = static_cast<uint8_t>(bits[j]);
-        std::memcpy(v + 8 * j, &kExpandBits[x], 8);
-        present += kBitCount[x];
-      }
-      for (size_t i = whole * 8; i < n; ++i) {
-        v[i] = (static_cast<uint8_t>(bits[i / 8]) >> (i % 8)) & 1;
-        present += v[i];
-      }
-      return present;
+      return ExpandBits(reinterpret_cast<const uint8_t*>(bits.data()), n, valid->data());
     }
   }
   d->Fail();
   return 0;
 }
 
-// Frame of reference or delta, whichever is narrower, as byte planes.
-void EncodePlanes(std::span<const int64_t> v, std::string* out) {
-  if (v.empty()) return;  // nothing at all (the reader expects no transform byte)
-  int64_t lo = *std::min_element(v.begin(), v.end());
-  int64_t hi = *std::max_element(v.begin(), v.end());
-  int for_width = ByteWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
-  int64_t dlo = 0, dhi = 0;
-  for (size_t i = 1; i < v.size(); ++i) {
-    int64_t delta =
-        static_cast<int64_t>(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
-    if (i == 1 || delta < dlo) dlo = delta;
-    if (i == 1 || delta > dhi) dhi = delta;
+// Appends code(i) for i in [0, n), `bits` (1..32) wide, packed LSB first
+// into ceil(n * bits / 8) bytes.
+template <typename X>
+void PackBits(size_t n, int bits, const X& code, std::string* out) {
+  const size_t bytes = (n * static_cast<size_t>(bits) + 7) / 8;
+  const size_t start = out->size();
+  out->resize(start + bytes + 8);  // 8 spare bytes: whole-word stores, cut below
+  uint8_t* p = reinterpret_cast<uint8_t*>(out->data() + start);
+  std::memset(p, 0, bytes + 8);
+  for (size_t i = 0; i < n; ++i) {
+    const size_t bit = i * static_cast<size_t>(bits);
+    uint64_t word;
+    std::memcpy(&word, p + bit / 8, 8);
+    word |= code(i) << (bit % 8);
+    std::memcpy(p + bit / 8, &word, 8);
   }
-  int delta_width = ByteWidth(static_cast<uint64_t>(dhi) - static_cast<uint64_t>(dlo));
-  std::vector<uint64_t> packed;
-  if (v.size() > 1 && delta_width < for_width) {
+  out->resize(start + bytes);
+}
+
+// Writes the low W bytes of x(i) for i in [0, n), plane by plane (plane b at
+// out + b*n holds byte b of every value), in one pass over the values.
+template <int W, typename X>
+void PutPlanesW(size_t n, const X& x, char* out) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t v = x(i);
+    for (int b = 0; b < W; ++b)
+      out[static_cast<size_t>(b) * n + i] = static_cast<char>(v >> (8 * b));
+  }
+}
+
+template <typename X>
+void PutPlanesFast(size_t n, int width, const X& x, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + n * static_cast<size_t>(width));
+  char* p = out->data() + start;
+  switch (width) {
+    case 0:
+      return;
+    case 1:
+      return PutPlanesW<1>(n, x, p);
+    case 2:
+      return PutPlanesW<2>(n, x, p);
+    case 3:
+      return PutPlanesW<3>(n, x, p);
+    case 4:
+      return PutPlanesW<4>(n, x, p);
+    case 5:
+      return PutPlanesW<5>(n, x, p);
+    case 6:
+      return PutPlanesW<6>(n, x, p);
+    case 7:
+      return PutPlanesW<7>(n, x, p);
+    default:
+      return PutPlanesW<8>(n, x, p);
+  }
+}
+
+// The values v[0..n), read as int64_t: frame of reference or delta,
+// whichever is narrower, as byte planes; or, for two adjacent values (reply
+// flags, the codes of a two-valued string column), a dictionary of the two
+// and one bit a value (segment version 4 readers read it: the dictionary
+// transform). Every int encoder goes through here, so one piece of code
+// decides the bytes. Why it is fast: one pass finds both transforms'
+// ranges, and the planes are written straight from the values, all of a
+// value's bytes at once with the width fixed at compile time. Benchmark:
+// bench/ingest_bench.cc BM_EncodeIntColumn.
+template <typename T>
+void EncodeIntsFast(const T* v, size_t n, std::string* out) {
+  if (n == 0) return;
+  auto at = [v](size_t i) { return static_cast<int64_t>(v[i]); };
+  int64_t lo = at(0), hi = at(0);
+  uint64_t dlo = 0, dhi = 0;  // as int64_t bits; compared signed below
+  int64_t sdlo = 0, sdhi = 0;
+  if (n > 1) {
+    sdlo = sdhi = static_cast<int64_t>(static_cast<uint64_t>(at(1)) - static_cast<uint64_t>(at(0)));
+  }
+  for (size_t i = 1; i < n; ++i) {
+    const int64_t x = at(i);
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    const auto d =
+        static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(at(i - 1)));
+    sdlo = std::min(sdlo, d);
+    sdhi = std::max(sdhi, d);
+  }
+  dlo = static_cast<uint64_t>(sdlo);
+  dhi = static_cast<uint64_t>(sdhi);
+  if (n >= 64 && static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) == 1) {
+    out->push_back(static_cast<char>(IntTransform::kDictionary));
+    PutVarint64(out, 2);
+    const int64_t both[2] = {lo, hi};
+    EncodeIntsFast(both, 2, out);
+    out->push_back(1);
+    PackBits(
+        n, 1, [&](size_t i) { return static_cast<uint64_t>(at(i) != lo); }, out);
+    return;
+  }
+  const int for_width = ByteWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+  const int delta_width = ByteWidth(dhi - dlo);
+  if (n > 1 && delta_width < for_width) {
     out->push_back(static_cast<char>(IntTransform::kDelta));
-    PutSigned(out, v[0]);
-    PutSigned(out, dlo);
+    PutSigned(out, at(0));
+    PutSigned(out, sdlo);
     out->push_back(static_cast<char>(delta_width));
-    packed.reserve(v.size() - 1);
-    for (size_t i = 1; i < v.size(); ++i) {
-      packed.push_back(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]) -
-                       static_cast<uint64_t>(dlo));
-    }
-    PutPlanes(packed, delta_width, out);
+    PutPlanesFast(
+        n - 1, delta_width,
+        [&](size_t i) {
+          return static_cast<uint64_t>(at(i + 1)) - static_cast<uint64_t>(at(i)) - dlo;
+        },
+        out);
   } else {
     out->push_back(static_cast<char>(IntTransform::kFrameOfReference));
     PutSigned(out, lo);
     out->push_back(static_cast<char>(for_width));
-    packed.reserve(v.size());
-    for (int64_t x : v) packed.push_back(static_cast<uint64_t>(x) - static_cast<uint64_t>(lo));
-    PutPlanes(packed, for_width, out);
+    const auto ulo = static_cast<uint64_t>(lo);
+    PutPlanesFast(
+        n, for_width, [&](size_t i) { return static_cast<uint64_t>(at(i)) - ulo; }, out);
   }
 }
 
 void EncodeInts(std::span<const int64_t> v, std::string* out) {
-  EncodePlanes(v, out);
+  EncodeIntsFast(v.data(), v.size(), out);
 }
 
 int BitWidth(uint64_t x) {
@@ -201,7 +289,7 @@ int BitWidth(uint64_t x) {
 // The dictionary is sorted (its deltas are narrow planes) and the indices
 // are bit-packed; decoding them needs no zstd work (see DecodeInts).
 void EncodeIntsOrDictionary(std::span<const int64_t> v, std::string* out) {
-  if (v.size() < 64) return EncodePlanes(v, out);
+  if (v.size() < 64) return EncodeInts(v, out);
   // One scratch set per thread: an open-addressing table of indices into
   // `dict` (no allocation per chunk once grown).
   thread_local std::vector<int32_t> slots;
@@ -219,7 +307,7 @@ void EncodeIntsOrDictionary(std::span<const int64_t> v, std::string* out) {
     size_t h = static_cast<size_t>((x * 0x9E3779B97F4A7C15ULL) >> (64 - log));
     while (slots[h] >= 0 && dict[static_cast<size_t>(slots[h])] != v[i]) h = (h + 1) & mask;
     if (slots[h] < 0) {
-      if (dict.size() == max_dict) return EncodePlanes(v, out);
+      if (dict.size() == max_dict) return EncodeInts(v, out);
       slots[h] = static_cast<int32_t>(dict.size());
       dict.push_back(v[i]);
     }
@@ -229,37 +317,30 @@ void EncodeIntsOrDictionary(std::span<const int64_t> v, std::string* out) {
   order.resize(dict.size());
   for (uint32_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return dict[a] < dict[b]; });
-  std::vector<int64_t> sorted(dict.size());
-  std::vector<uint32_t> rank(dict.size());
+  thread_local std::vector<int64_t> sorted;
+  thread_local std::vector<uint32_t> rank;
+  thread_local std::string dict_bytes;
+  sorted.resize(dict.size());
+  rank.resize(dict.size());
   for (uint32_t k = 0; k < order.size(); ++k) {
     sorted[k] = dict[order[k]];
     rank[order[k]] = k;
   }
   const int bits = BitWidth(sorted.size() - 1);
   const size_t code_bytes = (v.size() * static_cast<size_t>(bits) + 7) / 8;
-  std::string dict_bytes;
-  EncodePlanes(sorted, &dict_bytes);
+  dict_bytes.clear();
+  EncodeInts(sorted, &dict_bytes);
   const uint64_t range = static_cast<uint64_t>(sorted.back()) - static_cast<uint64_t>(sorted[0]);
   const size_t plane_bytes = v.size() * static_cast<size_t>(ByteWidth(range));
   // Planes lose less to zstd than they seem to: the dictionary must win by
   // a quarter (measured on the generated day, docs/formats/segment.md).
-  if (4 * (dict_bytes.size() + code_bytes) > 3 * plane_bytes) return EncodePlanes(v, out);
+  if (4 * (dict_bytes.size() + code_bytes) > 3 * plane_bytes) return EncodeInts(v, out);
   out->push_back(static_cast<char>(IntTransform::kDictionary));
   PutVarint64(out, sorted.size());
   out->append(dict_bytes);
   out->push_back(static_cast<char>(bits));
-  const size_t start = out->size();
-  out->resize(start + code_bytes + 8);  // 8 spare bytes: whole-word stores, cut below
-  uint8_t* p = reinterpret_cast<uint8_t*>(out->data() + start);
-  std::memset(p, 0, code_bytes + 8);
-  for (size_t i = 0; i < v.size(); ++i) {
-    const size_t bit = i * static_cast<size_t>(bits);
-    uint64_t word;
-    std::memcpy(&word, p + bit / 8, 8);
-    word |= uint64_t{rank[codes[i]]} << (bit % 8);
-    std::memcpy(p + bit / 8, &word, 8);
-  }
-  out->resize(start + code_bytes);
+  PackBits(
+      v.size(), bits, [&](size_t i) { return uint64_t{rank[codes[i]]}; }, out);
 }
 
 // The n bit-packed indices (`bits` wide, LSB first) of `packed` looked up
@@ -278,6 +359,23 @@ bool Unpack(const uint8_t* packed, size_t packed_size, int bits, size_t n,
   if (bits == 0) {  // one value (the encoder writes none such, but it is valid)
     std::fill(out, out + n, static_cast<T>(dict[0]));
     return true;
+  }
+  if (bits == 1) {
+    // One bit a value (two-valued columns: reply flags, ACCEPT/REJECT codes):
+    // eight values a byte through kExpandBits, no 64-bit load per value.
+    const T pair[2] = {static_cast<T>(dict[0]), static_cast<T>(size > 1 ? dict[1] : 0)};
+    uint64_t any = 0;
+    for (size_t j = 0; j < n / 8; ++j) {
+      const uint64_t e = kExpandBits[packed[j]];
+      any |= e;
+      for (size_t k = 0; k < 8; ++k) out[8 * j + k] = pair[(e >> (8 * k)) & 1];
+    }
+    for (size_t i = n / 8 * 8; i < n; ++i) {
+      const uint64_t b = (packed[i / 8] >> (i % 8)) & 1u;
+      any |= b;
+      out[i] = pair[b];
+    }
+    return size > 1 || any == 0;  // with one value, every index must be 0
   }
   thread_local std::vector<T> narrow;
   const bool padded = bits <= 16;
@@ -413,104 +511,10 @@ void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values
 }  // namespace
 
 void EncodeIntColumn(std::span<const int64_t> values, const uint8_t* valid, std::string* out) {
-  EncodeValidity(valid, values.size(), out);
-  std::vector<int64_t> present;
-  present.reserve(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (valid == nullptr || valid[i]) present.push_back(values[i]);
-  }
-  EncodeInts(present, out);
+  EncodeIntColumnFast(values, valid, out);  // one encoder: the same bytes by construction
 }
 
 namespace {
-
-// Writes the low W bytes of x(i) for i in [0, n), plane by plane (plane b at
-// out + b*n holds byte b of every value), in one pass over the values.
-template <int W, typename X>
-void PutPlanesW(size_t n, const X& x, char* out) {
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t v = x(i);
-    for (int b = 0; b < W; ++b)
-      out[static_cast<size_t>(b) * n + i] = static_cast<char>(v >> (8 * b));
-  }
-}
-
-template <typename X>
-void PutPlanesFast(size_t n, int width, const X& x, std::string* out) {
-  const size_t start = out->size();
-  out->resize(start + n * static_cast<size_t>(width));
-  char* p = out->data() + start;
-  switch (width) {
-    case 0:
-      return;
-    case 1:
-      return PutPlanesW<1>(n, x, p);
-    case 2:
-      return PutPlanesW<2>(n, x, p);
-    case 3:
-      return PutPlanesW<3>(n, x, p);
-    case 4:
-      return PutPlanesW<4>(n, x, p);
-    case 5:
-      return PutPlanesW<5>(n, x, p);
-    case 6:
-      return PutPlanesW<6>(n, x, p);
-    case 7:
-      return PutPlanesW<7>(n, x, p);
-    default:
-      return PutPlanesW<8>(n, x, p);
-  }
-}
-
-// EncodeInts' bytes for v[0..n) read as int64_t. Why it is fast: one pass
-// finds both transforms' ranges (EncodeInts takes four), and the planes are
-// written straight from the values, all of a value's bytes at once with the
-// width fixed at compile time (EncodeInts fills a temporary vector, then
-// passes over it once per byte). Benchmark: bench/ingest_bench.cc
-// BM_EncodeIntColumn.
-template <typename T>
-void EncodeIntsFast(const T* v, size_t n, std::string* out) {
-  if (n == 0) return;
-  auto at = [v](size_t i) { return static_cast<int64_t>(v[i]); };
-  int64_t lo = at(0), hi = at(0);
-  uint64_t dlo = 0, dhi = 0;  // as int64_t bits; compared signed below
-  int64_t sdlo = 0, sdhi = 0;
-  if (n > 1) {
-    sdlo = sdhi = static_cast<int64_t>(static_cast<uint64_t>(at(1)) - static_cast<uint64_t>(at(0)));
-  }
-  for (size_t i = 1; i < n; ++i) {
-    const int64_t x = at(i);
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-    const auto d =
-        static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(at(i - 1)));
-    sdlo = std::min(sdlo, d);
-    sdhi = std::max(sdhi, d);
-  }
-  dlo = static_cast<uint64_t>(sdlo);
-  dhi = static_cast<uint64_t>(sdhi);
-  const int for_width = ByteWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
-  const int delta_width = ByteWidth(dhi - dlo);
-  if (n > 1 && delta_width < for_width) {
-    out->push_back(static_cast<char>(IntTransform::kDelta));
-    PutSigned(out, at(0));
-    PutSigned(out, sdlo);
-    out->push_back(static_cast<char>(delta_width));
-    PutPlanesFast(
-        n - 1, delta_width,
-        [&](size_t i) {
-          return static_cast<uint64_t>(at(i + 1)) - static_cast<uint64_t>(at(i)) - dlo;
-        },
-        out);
-  } else {
-    out->push_back(static_cast<char>(IntTransform::kFrameOfReference));
-    PutSigned(out, lo);
-    out->push_back(static_cast<char>(for_width));
-    const auto ulo = static_cast<uint64_t>(lo);
-    PutPlanesFast(
-        n, for_width, [&](size_t i) { return static_cast<uint64_t>(at(i)) - ulo; }, out);
-  }
-}
 
 // EncodeValidity's bytes, eight 0/1 flags turned into a bitmap byte by one
 // multiply (each flag byte lands on its bit of the top byte; no two terms
@@ -618,6 +622,23 @@ bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,
       return true;
     }
   }
+  // Flags as written since one-bit dictionaries: {0, 1} and a bit a row,
+  // which are the flags themselves.
+  probe = *d;
+  if (present > 0 && static_cast<IntTransform>(probe.Byte()) == IntTransform::kDictionary &&
+      probe.Count(present) == 2) {
+    thread_local std::vector<uint64_t> pair;
+    if (DecodeInts<uint64_t>(&probe, 2, &pair) && pair[0] == 0 && pair[1] == 1 &&
+        probe.Byte() == 1) {
+      std::string_view bits = probe.Bytes((present + 7) / 8);
+      if (!probe.failed()) {
+        *d = probe;
+        ExpandBits(reinterpret_cast<const uint8_t*>(bits.data()), present, f);
+        Scatter(*valid, n, flags);
+        return true;
+      }
+    }
+  }
   std::vector<int64_t>& v = IntScratch();
   if (!DecodeInts(d, present, &v)) return false;
   for (size_t i = 0; i < present; ++i) f[i] = static_cast<uint8_t>(v[i] != 0);
@@ -665,6 +686,149 @@ void EncodeAddressColumn(std::span<const IpAddress> values, const uint8_t* valid
   // High halves then low halves, each as 8 planes: prefixes repeat, zstd finds them.
   PutPlanes(hi, 8, out);
   PutPlanes(lo, 8, out);
+}
+
+namespace {
+
+// The 8 bytes at p[at..] of a buffer of `bytes` bytes, little-endian, zeros
+// past its end.
+uint64_t Load64(const uint8_t* p, size_t bytes, size_t at) {
+  uint64_t word = 0;
+  if (at + 8 <= bytes) {
+    std::memcpy(&word, p + at, 8);
+  } else {
+    for (size_t j = at; j < bytes; ++j) word |= uint64_t{p[j]} << (8 * (j - at));
+  }
+  return word;
+}
+
+// Bits [64w, 64w + 64) of a bitmap of `bytes` bytes.
+uint64_t BitWord(const uint8_t* bits, size_t bytes, size_t w) {
+  return Load64(bits, bytes, w * 8);
+}
+
+// rank[w] = set bits among the first `n` bits before word w; returns all
+// set bits among the first n.
+size_t BuildRank(const uint8_t* bits, size_t n, std::vector<uint32_t>* rank) {
+  const size_t words = (n + 63) / 64, bytes = (n + 7) / 8;
+  rank->resize(words);
+  size_t ones = 0;
+  for (size_t w = 0; w < words; ++w) {
+    (*rank)[w] = static_cast<uint32_t>(ones);
+    uint64_t word = BitWord(bits, bytes, w);
+    if (n - 64 * w < 64) word &= (uint64_t{1} << (n - 64 * w)) - 1;
+    ones += static_cast<size_t>(std::popcount(word));
+  }
+  return ones;
+}
+
+// Whether bit p is set, and the set bits before it.
+inline bool RankAt(const uint8_t* bits, size_t n, const std::vector<uint32_t>& rank, size_t p,
+                   size_t* before) {
+  const uint64_t word = BitWord(bits, (n + 7) / 8, p / 64);
+  const uint64_t below = word & ((uint64_t{1} << (p % 64)) - 1);
+  *before = rank[p / 64] + static_cast<size_t>(std::popcount(below));
+  return (word >> (p % 64)) & 1;
+}
+
+}  // namespace
+
+bool DecodeLazyAddressColumn(Decoder* d, size_t n, LazyAddressColumn* out) {
+  const Decoder start = *d;
+  out->usable = false;
+  out->rows = n;
+  out->none_valid = false;
+  out->valid_bits = out->v6_bits = nullptr;
+  auto other_shape = [&] {
+    *d = start;
+    return true;
+  };
+  size_t present = n;
+  switch (static_cast<Validity>(d->Byte())) {
+    case Validity::kAllValid:
+      break;
+    case Validity::kBitmap: {
+      std::string_view bits = d->Bytes((n + 7) / 8);
+      if (d->failed()) return false;
+      out->valid_bits = reinterpret_cast<const uint8_t*>(bits.data());
+      present = BuildRank(out->valid_bits, n, &out->valid_rank);
+      break;
+    }
+    default:
+      return other_shape();  // none present (or malformed: the full decoder says so)
+  }
+  const auto families = static_cast<AddressFamilies>(d->Byte());
+  if (families == AddressFamilies::kMixed) {
+    std::string_view bits = d->Bytes((present + 7) / 8);
+    if (d->failed()) return false;
+    out->v6_bits = reinterpret_cast<const uint8_t*>(bits.data());
+  } else if (families != AddressFamilies::kAllV4) {
+    return other_shape();
+  }
+  out->n4 = d->Count(present);
+  if (d->failed()) return false;
+  if (out->n4 == 0 || static_cast<IntTransform>(d->Peek()) != IntTransform::kDictionary) {
+    return other_shape();
+  }
+  d->Byte();
+  const size_t size = d->Count(out->n4);
+  if (d->failed() || size == 0 ||
+      static_cast<IntTransform>(d->Peek()) == IntTransform::kDictionary ||
+      !DecodeInts<uint32_t>(d, size, &out->dict)) {
+    return false;
+  }
+  out->bits = d->Byte();
+  if (d->failed() || out->bits > 32 || (size > 1 && BitWidth(size - 1) > out->bits)) return false;
+  out->packed_size = (out->n4 * static_cast<size_t>(out->bits) + 7) / 8;
+  std::string_view packed = d->Bytes(out->packed_size);
+  out->packed = reinterpret_cast<const uint8_t*>(packed.data());
+  const size_t n6 = d->Count(present);
+  if (d->failed() || out->n4 + n6 != present) return false;
+  if (out->v6_bits != nullptr) {
+    if (BuildRank(out->v6_bits, present, &out->v6_rank) != n6) return false;
+  } else if (n6 != 0) {
+    return false;
+  }
+  out->n6 = n6;
+  out->v6_planes = TakePlanes(d, 2 * n6, 8);
+  if (out->v6_planes == nullptr) return false;
+  out->usable = true;
+  return true;
+}
+
+bool LazyAddressColumn::At(size_t p, IpAddress* a, bool* present) const {
+  *a = IpAddress{};
+  size_t q = p;
+  if (valid_bits != nullptr && !RankAt(valid_bits, rows, valid_rank, p, &q)) {
+    *present = false;
+    return true;
+  }
+  *present = true;
+  size_t i4 = q;
+  if (v6_bits != nullptr) {
+    size_t six;
+    if (RankAt(v6_bits, n4 + n6, v6_rank, q, &six)) {
+      // DecodeLazyAddressColumn checked the count of IPv6 flags: six < n6.
+      uint64_t half[2] = {0, 0};
+      for (size_t h = 0; h < 2; ++h) {
+        for (size_t b = 0; b < 8; ++b) {
+          half[h] |= uint64_t{v6_planes[(8 * h + b) * n6 + six]} << (8 * b);
+        }
+      }
+      *a = IpAddress::V6(half[0], half[1]);
+      return true;
+    }
+    i4 = q - six;
+  }
+  uint64_t code = 0;
+  if (bits > 0) {
+    const size_t bit = i4 * static_cast<size_t>(bits);
+    const uint64_t word = Load64(packed, packed_size, bit / 8);
+    code = (word >> (bit % 8)) & (~uint64_t{0} >> (64 - bits));
+  }
+  if (code >= dict.size()) return false;
+  *a = IpAddress::V4(dict[code]);
+  return true;
 }
 
 bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
@@ -907,6 +1071,30 @@ Status Unzstd(std::string_view body, char* out, size_t size) {
 }
 
 }  // namespace
+
+Status DecompressChunk(std::string_view stored, ChunkBuffer* buffer, std::string_view* payload) {
+  Decoder d(stored);
+  auto codec = static_cast<ChunkCodec>(d.Byte());
+  uint64_t size = d.Count(kMaxChunkPayload);
+  if (d.failed()) return Status::DataLoss("malformed chunk header");
+  std::string_view body = d.Bytes(d.remaining());
+  if (codec != ChunkCodec::kNone && codec != ChunkCodec::kZstd) {
+    return Status::DataLoss("unknown chunk codec");
+  }
+  if (codec == ChunkCodec::kNone && body.size() != size) {
+    return Status::DataLoss("chunk size mismatch");
+  }
+  if (buffer->capacity < size || !buffer->data) {
+    buffer->data = std::make_unique_for_overwrite<char[]>(size == 0 ? 1 : size);
+    buffer->capacity = size;
+  }
+  *payload = std::string_view(buffer->data.get(), size);
+  if (codec == ChunkCodec::kNone) {
+    std::memcpy(buffer->data.get(), body.data(), size);
+    return Status::Ok();
+  }
+  return Unzstd(body, buffer->data.get(), size);
+}
 
 Status DecompressChunk(std::string_view stored, std::shared_ptr<const void> stored_owner,
                        std::shared_ptr<const void>* owner, std::string_view* payload) {

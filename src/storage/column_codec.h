@@ -5,7 +5,9 @@
 //   ints       only the present values: frame of reference or delta, then the
 //              value bytes split into planes (all low bytes, then the next...)
 //              of the smallest byte width that holds them; zstd later finds
-//              the runs in each plane
+//              the runs in each plane. Or a sorted dictionary and bit-packed
+//              indices: IPv4 address bits with few distinct values, and any
+//              chunk of two adjacent values (flags) at one bit a value
 //   addresses  families (all v4 | all v6 | bitmap), v4 as 32-bit ints, v6 as
 //              16 byte planes
 //   strings    a dictionary of the distinct values and their indices as ints
@@ -75,6 +77,36 @@ bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,
 bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* values,
                                 std::vector<uint8_t>* v6, std::vector<IpAddress>* v6s,
                                 std::vector<uint8_t>* valid);
+// An address chunk opened without unpacking its values, for a reader that
+// hands out a few of its rows (a filter kept 0.4% of them): the validity and
+// IPv6 flags stay bitmaps with a count of set bits per 64 rows (a rank), the
+// IPv4 values stay bit-packed indices into their dictionary. Row p's value
+// then costs two popcounts, one 64-bit load and a lookup, and the chunk
+// costs no pass over its rows. Only chunks whose IPv4 values are
+// dictionary-coded open so (`usable`); decode the others with
+// DecodeCompactAddressColumn. Pointers view the payload given to the decoder.
+struct LazyAddressColumn {
+  bool usable = false;
+  size_t rows = 0;
+  bool none_valid = false;              // no row has a value
+  const uint8_t* valid_bits = nullptr;  // null: every row has one
+  std::vector<uint32_t> valid_rank;     // set bits of valid_bits before each 64-bit word
+  const uint8_t* v6_bits = nullptr;     // over present values; null: all IPv4
+  std::vector<uint32_t> v6_rank;
+  std::vector<uint32_t> dict;       // the IPv4 values' dictionary
+  const uint8_t* packed = nullptr;  // n4 indices, `bits` wide, LSB first
+  size_t packed_size = 0, n4 = 0;
+  int bits = 0;
+  const uint8_t* v6_planes = nullptr;  // n6 high halves then n6 low halves, 8 planes each
+  size_t n6 = 0;
+  // Row p's (< rows) value into *a (IpAddress{} when missing) and whether
+  // it is present; false when the chunk is malformed at that row (an index
+  // outside the dictionary).
+  bool At(size_t p, IpAddress* a, bool* present) const;
+};
+// False on malformed input. Leaves out->usable false, and `d` where it was,
+// for a chunk of another shape.
+bool DecodeLazyAddressColumn(Decoder* d, size_t n, LazyAddressColumn* out);
 // A string column as its dictionary (never empty: a lone "" when no value is
 // present) and one code per row (0 where missing).
 bool DecodeStringCodes(Decoder* d, size_t n, std::vector<std::string_view>* dict,
@@ -96,6 +128,13 @@ std::string CompressChunk(std::string_view payload, int level,
 // DataLoss on a malformed or undecompressable chunk (the caller adds the path).
 // A reused *payload keeps its capacity (a reader's per-thread buffer).
 Status DecompressChunk(std::string_view stored, std::string* payload);
+// Into a buffer that only grows (a reader's buffer per chunk, kept between
+// chunks), never zero-filled; *payload views it.
+struct ChunkBuffer {
+  std::unique_ptr<char[]> data;
+  size_t capacity = 0;
+};
+Status DecompressChunk(std::string_view stored, ChunkBuffer* buffer, std::string_view* payload);
 // The same without copies or zero-filling: `stored` lives in `stored_owner`;
 // *payload views either a new buffer, which *owner then holds (zstd), or the
 // stored bytes themselves (*owner = stored_owner).

@@ -100,13 +100,17 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
   } else {
     // Numbers are copied out of the payload: it is decoded from per-thread
     // buffers, used by one chunk at a time.
+    // An address chunk may be kept lazy (Form::kLazyAddress): its payload
+    // then goes to the chunk's own buffer, which lives as long as it does.
     thread_local std::string stored_buf, payload_buf;
     stored_buf.resize(m.length);
     RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored_buf.data()));
     if (crc32c::Mask(crc32c::Value(stored_buf)) != m.crc) return Corrupt("checksum mismatch", g, c);
-    Status s = DecompressChunk(stored_buf, &payload_buf);
+    Status s = meta.kind == ColumnKind::kAddress
+                   ? DecompressChunk(stored_buf, &out->lazy_payload, &out->lazy_bytes)
+                   : DecompressChunk(stored_buf, &payload_buf);
     if (!s.ok()) return Corrupt(s.message(), g, c);
-    payload = payload_buf;
+    payload = meta.kind == ColumnKind::kAddress ? out->lazy_bytes : std::string_view(payload_buf);
   }
   FieldColumn& col = out->column;
   col.field_id = meta.id;
@@ -129,7 +133,15 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
     case ColumnKind::kAddress: {
       col.kind = ValueKind::kAddress;
       out->form = Form::kAddress;
-      ok = DecodeCompactAddressColumn(&d, n, &out->small, &out->v6, &out->v6s, &col.valid);
+      ok = DecodeLazyAddressColumn(&d, n, &out->lazy);
+      if (ok && out->lazy.usable) {
+        out->form = Form::kLazyAddress;
+        col.valid.clear();
+        out->v6.clear();
+        out->v6s.clear();
+      } else if (ok) {
+        ok = DecodeCompactAddressColumn(&d, n, &out->small, &out->v6, &out->v6s, &col.valid);
+      }
       break;
     }
     case ColumnKind::kString:
@@ -209,26 +221,12 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   Decoded *own, *theirs;
   RETURN_IF_ERROR(LoadStored(g, c, stored, &own));
   RETURN_IF_ERROR(LoadStored(g, static_cast<size_t>(other), stored, &theirs));
-  auto sized = [&](const auto& v) { return v.size() == stored; };
-  auto align = [&](auto member, uint8_t fill) {
-    auto& a = own->*member;
-    auto& b = theirs->*member;
-    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, fill);
-    return a.empty() || (sized(a) && sized(b));
-  };
   const bool address = meta.kind == ColumnKind::kAddress;
-  bool ok = own->form == theirs->form && (own->form == Form::kAddress) == address &&
-            own->column.kind == theirs->column.kind;
-  if (ok && (!own->column.valid.empty() || !theirs->column.valid.empty())) {
-    std::vector<uint8_t>& a = own->column.valid;
-    std::vector<uint8_t>& b = theirs->column.valid;
-    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, 1);
-    ok = sized(a) && sized(b);
-  }
-  if (ok && address) {
-    ok = sized(own->small) && sized(theirs->small) && align(&Decoded::v6, 0);
+  bool ok = own->column.kind == theirs->column.kind;
+  if (ok && own->form == Form::kLazyAddress && theirs->form == Form::kLazyAddress) {
+    ok = own->lazy.rows == stored && theirs->lazy.rows == stored;  // aligned as they are
   } else if (ok) {
-    ok = own->form == Form::kPlain && sized(own->column.ints) && sized(theirs->column.ints);
+    ok = Expand(own) && Expand(theirs) && AlignSides(own, theirs, stored, address);
   }
   if (!ok) return Corrupt("mirrored rows do not match the stored ones", g, c);
   out->form = Form::kMirrored;
@@ -244,7 +242,48 @@ Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out)
   return Status::Ok();
 }
 
-void SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,
+bool SegmentReader::AlignSides(Decoded* own, Decoded* theirs, size_t stored, bool address) {
+  auto sized = [&](const auto& v) { return v.size() == stored; };
+  auto align = [&](auto member, uint8_t fill) {
+    auto& a = own->*member;
+    auto& b = theirs->*member;
+    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, fill);
+    return a.empty() || (sized(a) && sized(b));
+  };
+  bool ok = own->form == theirs->form && (own->form == Form::kAddress) == address;
+  if (ok && (!own->column.valid.empty() || !theirs->column.valid.empty())) {
+    std::vector<uint8_t>& a = own->column.valid;
+    std::vector<uint8_t>& b = theirs->column.valid;
+    if (a.empty() != b.empty()) (a.empty() ? a : b).assign(stored, 1);
+    ok = sized(a) && sized(b);
+  }
+  if (ok && address) {
+    ok = sized(own->small) && sized(theirs->small) && align(&Decoded::v6, 0);
+  } else if (ok) {
+    ok = own->form == Form::kPlain && sized(own->column.ints) && sized(theirs->column.ints);
+  }
+  return ok;
+}
+
+bool SegmentReader::Expand(Decoded* d) {
+  if (d->form == Form::kMirrored) {
+    if (d->side[0]->form != Form::kLazyAddress && d->side[1]->form != Form::kLazyAddress) {
+      return true;
+    }
+    return Expand(d->side[0]) && Expand(d->side[1]) &&
+           AlignSides(d->side[0], d->side[1], d->side[0]->small.size(), true);
+  }
+  if (d->form != Form::kLazyAddress) return true;
+  Decoder dec(d->lazy_bytes);
+  const bool ok = DecodeCompactAddressColumn(&dec, d->lazy.rows, &d->small, &d->v6, &d->v6s,
+                                             &d->column.valid) &&
+                  dec.done();
+  d->form = Form::kAddress;
+  d->lazy.usable = false;
+  return ok;
+}
+
+bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,
                          FieldColumn* col) {
   const size_t m = rows.size();
   // `loc(r)` gives the side (0 or 1) and the position of row r's value. Why
@@ -252,7 +291,23 @@ void SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
   // r: the same loop as a copy) and for mirrored ones, where the side is an
   // index into two base pointers (no branch per row, nothing expanded for
   // rows not handed out). Benchmark: bench/segment_bench.cc BM_ReadSelected, BM_ReadColumn.
+  bool ok = true;
   auto emit = [&](const Decoded& s0, const Decoded& s1, auto loc) {
+    if (s0.form == Form::kLazyAddress) {
+      // A few rows of a lazy chunk: each found through the ranks (see
+      // LazyAddressColumn), nothing unpacked for the others.
+      const LazyAddressColumn* side[2] = {&s0.lazy, &s1.lazy};
+      const bool flags = s0.lazy.valid_bits != nullptr || s1.lazy.valid_bits != nullptr;
+      col->addrs.resize(m);
+      col->valid.resize(flags ? m : 0);
+      for (size_t i = 0; i < m; ++i) {
+        auto [k, p] = loc(rows[i]);
+        bool present;
+        ok &= side[k]->At(p, &col->addrs[i], &present);
+        if (flags) col->valid[i] = present;
+      }
+      return;
+    }
     if (s0.form == Form::kAddress) {
       const uint32_t* small[2] = {s0.small.data(), s1.small.data()};
       col->addrs.clear();
@@ -308,6 +363,7 @@ void SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
   } else {
     emit(d, d, [](uint32_t r) { return std::pair<size_t, uint32_t>(0, r); });
   }
+  return ok;
 }
 
 void SegmentReader::Materialize(Decoded* d) {
@@ -315,7 +371,7 @@ void SegmentReader::Materialize(Decoded* d) {
   if (d->form == Form::kMirrored) {
     std::vector<uint32_t> all(d->mirror_rows);
     for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-    Emit(*d, all, false, &col);
+    Emit(*d, all, false, &col);  // (Read expanded a lazy column first)
     d->side[0] = d->side[1] = nullptr;
   } else if (d->form == Form::kAddress) {
     col.addrs.resize(d->small.size());
@@ -395,6 +451,7 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
     d.v6s.clear();
     d.dict.clear();
     d.mirror_ready = false;
+    d.lazy.usable = false;
     d.side[0] = d.side[1] = nullptr;
     d.pos = nullptr;
     d.reply = nullptr;
@@ -515,7 +572,12 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       col = MissingColumn(field, rows.size());  // not in this segment's layout
     } else {
       RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(c), &d));
-      Emit(*d, rows, req.codes, &col);
+      // A lazy chunk stays so for a block that hands out at most an eighth
+      // of its rows (rows found one by one cost about eight times a row of
+      // a chunk unpacked whole).
+      bool ok = !IsLazy(*d) || rows.size() * 8 <= count || Expand(d);
+      ok = ok && Emit(*d, rows, req.codes, &col);
+      if (!ok) return Corrupt("malformed column data", g, static_cast<size_t>(c));
       out->keep_alive.push_back(d->payload);
     }
     out->fields.push_back(std::move(col));
@@ -539,7 +601,11 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
     std::vector<const FieldColumn*> layout_cols;
     if (layout_) {
       for (size_t i = 0; i < layout_->size(); ++i) {
-        RETURN_IF_ERROR(load(static_cast<uint16_t>(layout_->field(i).id), &d));
+        const uint16_t id = static_cast<uint16_t>(layout_->field(i).id);
+        RETURN_IF_ERROR(load(id, &d));
+        if (!Expand(d)) {
+          return Corrupt("malformed column data", g, static_cast<size_t>(footer_->ColumnIndex(id)));
+        }
         Materialize(d);  // every row's text is rebuilt
         layout_cols.push_back(&d->column);
       }
@@ -570,6 +636,7 @@ Status SegmentReader::View(size_t block, uint16_t column_id, ColumnView* out) {
   if (c < 0) return Status::Ok();
   Decoded* d;
   RETURN_IF_ERROR(LoadColumn(b.row_group, static_cast<size_t>(c), &d));
+  if (!Expand(d)) return Corrupt("malformed column data", b.row_group, static_cast<size_t>(c));
   const Decoded* side[2] = {d, d};
   if (d->form == Form::kMirrored) {
     side[0] = d->side[0];
@@ -614,6 +681,7 @@ Status SegmentReader::Verify() {
     for (size_t c = 0; c < footer_->columns.size(); ++c) {
       Decoded* d;
       RETURN_IF_ERROR(LoadColumn(g, c, &d));
+      if (!Expand(d)) return Corrupt("malformed column data", g, c);
     }
   }
   return Status::Ok();

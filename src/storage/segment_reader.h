@@ -26,6 +26,7 @@
 
 #include "common/status.h"
 #include "flowlog/layout.h"
+#include "storage/column_codec.h"
 #include "storage/file_system.h"
 #include "storage/row_block.h"
 #include "storage/segment_footer.h"
@@ -100,7 +101,12 @@ class SegmentReader {
   // kMirrored (a src/dst address or port column with reply rows, v2 on):
   // nothing is expanded; row r's value is side[reply[r]]'s value at pos[r],
   // found only for the rows a block hands out (two sides of the same form).
-  enum class Form : uint8_t { kPlain, kAddress, kDict, kMirrored };
+  // kLazyAddress: an address chunk whose IPv4 values are dictionary-coded,
+  // opened without unpacking them (LazyAddressColumn): a block that hands
+  // out few of its rows (behind a selective filter) reads just those; the
+  // first that wants many, or a filter or @message, expands it to kAddress
+  // (Expand). A mirrored column's two sides are both lazy or both not.
+  enum class Form : uint8_t { kPlain, kAddress, kDict, kMirrored, kLazyAddress };
   struct Decoded {
     std::shared_ptr<const void> payload;  // owns the string views
     FieldColumn column;                   // raw messages go in `strings`
@@ -109,6 +115,9 @@ class SegmentReader {
     std::vector<uint8_t> v6;             // kAddress: 1 where `small` indexes `v6s` (or empty)
     std::vector<IpAddress> v6s;          // kAddress
     std::vector<std::string_view> dict;  // kDict
+    LazyAddressColumn lazy;              // kLazyAddress
+    ChunkBuffer lazy_payload;            // what `lazy` views (kept across moves)
+    std::string_view lazy_bytes;         // the payload in it
     // The reply-flag column (format::kColMirror): per row whether it is a
     // reply (decoded as bytes, column.ints stays empty) and, once a mirrored
     // column needed it, the index of its value among the stored rows (own
@@ -118,7 +127,7 @@ class SegmentReader {
     bool mirror_ready = false;  // mirror_pos and mirror_rows are set
     // kMirrored: the stored rows of this column (side 0) and of its
     // counterpart (side 1), and the mirror flags' positions and reply flags.
-    const Decoded* side[2] = {nullptr, nullptr};
+    Decoded* side[2] = {nullptr, nullptr};
     const uint32_t* pos = nullptr;
     const uint8_t* reply = nullptr;
     size_t mirror_rows = 0;  // kMirrored: rows; on the reply flags: stored rows
@@ -128,8 +137,19 @@ class SegmentReader {
   };
   static void Materialize(Decoded* d);
   // The values of rows `rows` (positions in the row group) of `d` into *col
-  // (addresses, strings or codes, ints, validity).
-  static void Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes, FieldColumn* col);
+  // (addresses, strings or codes, ints, validity); false if a lazy chunk is
+  // malformed at one of them.
+  static bool Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes, FieldColumn* col);
+  static bool IsLazy(const Decoded& d) {
+    return d.form == Form::kLazyAddress ||
+           (d.form == Form::kMirrored && d.side[0]->form == Form::kLazyAddress);
+  }
+  // A lazy chunk (or a mirrored column's lazy sides) unpacked to kAddress;
+  // false if malformed.
+  static bool Expand(Decoded* d);
+  // Makes a mirrored column's two expanded sides alike (validity flags on
+  // both or neither, IPv6 flags likewise) and checks their sizes.
+  static bool AlignSides(Decoded* own, Decoded* theirs, size_t stored, bool address);
 
   SegmentReader() = default;
   // Decoded chunks' vectors are kept per thread between row groups and

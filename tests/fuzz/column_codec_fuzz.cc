@@ -3,9 +3,12 @@
 // DecodeFlagColumn, DecodeCompactAddressColumn, DecodeStringCodes and
 // DecodeRawColumn never crash or read outside it (ASan), and what they
 // accept is whole: n values, n flags, every IPv6 index and dictionary code in
-// range. DecompressChunk likewise on the stored form. Input: 2 bytes of row
+// range; an address chunk opened lazily (DecodeLazyAddressColumn) gives every
+// row the value the whole decoder gives. DecompressChunk likewise on the
+// stored form, into a string or a ChunkBuffer alike. Input: 2 bytes of row
 // count (little-endian), then the payload. Seeds: tests/fuzz/seeds/column_codec_fuzz
-// (chunks as the writer makes them, including a dictionary-coded address chunk).
+// (chunks as the writer makes them, including dictionary-coded address chunks,
+// one with IPv6 and missing rows, and one-bit flags).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,6 +53,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   {
+    // Opened lazily: where the whole decoder accepts the same bytes, every
+    // row found through the ranks is its value.
+    Decoder d(payload);
+    LazyAddressColumn lazy;
+    if (DecodeLazyAddressColumn(&d, n, &lazy) && lazy.usable) {
+      Decoder w(payload);
+      std::vector<uint32_t> values;
+      std::vector<uint8_t> v6;
+      std::vector<IpAddress> v6s;
+      const bool whole = DecodeCompactAddressColumn(&w, n, &values, &v6, &v6s, &valid) &&
+                         w.remaining() == d.remaining();
+      for (size_t i = 0; i < n; ++i) {
+        IpAddress a;
+        bool present;
+        const bool ok = lazy.At(i, &a, &present);
+        if (!whole) continue;
+        const IpAddress want = !v6.empty() && v6[i] ? v6s[values[i]] : IpAddress::V4(values[i]);
+        if (!ok || present != (valid.empty() || valid[i] != 0) || a != want) __builtin_trap();
+      }
+    }
+  }
+  {
     Decoder d(payload);
     std::vector<std::string_view> dict;
     std::vector<uint32_t> codes;
@@ -67,5 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string out;
   (void)DecompressChunk(payload, &out);
+  ChunkBuffer buffer;
+  std::string_view view;
+  if (DecompressChunk(payload, &buffer, &view).ok() && view != out) __builtin_trap();
   return 0;
 }

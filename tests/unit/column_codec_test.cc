@@ -171,6 +171,8 @@ TEST(ColumnCodec, DictionaryTransformEdgeCases) {
   std::vector<Case> cases = {
       {{42}, 0},                 // one value, no index bits
       {{42}, 3},                 // wider than needed is allowed
+      {{42}, 1},                 // one bit (the byte-at-a-time path), one value
+      {{-3, 9}, 1},              // one bit, two values
       {{kMin, -1, 0, kMax}, 2},  // 64-bit extremes
       {{0, 0xffffffffLL}, 1},    // IPv4 extremes
   };
@@ -213,7 +215,9 @@ TEST(ColumnCodec, MalformedDictionariesAreRefused) {
     return !DecodeIntColumn(&d, n, &got, &valid);
   };
   EXPECT_FALSE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 2, 2}), 4));
-  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 3, 2}), 4));   // index past the end
+  EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 2, {0, 1, 3, 2}), 4));  // index past the end
+  EXPECT_TRUE(refused(DictionaryPayload({1}, 1, {0, 0, 0, 0, 0, 0, 0, 0, 1}), 9));  // one bit
+  EXPECT_TRUE(refused(DictionaryPayload({1}, 1, {0, 1, 0, 0, 0, 0, 0, 0, 0}), 9));
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 1, {0, 1, 1, 0}), 4));   // too narrow for 3
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3}, 33, {0, 1, 1, 0}), 4));  // wider than 32
   EXPECT_TRUE(refused(DictionaryPayload({1, 2, 3, 4, 5}, 3, {0, 1}), 2));   // more values than rows
@@ -266,6 +270,26 @@ TEST(ColumnCodec, AddressDictionariesRoundTrip) {
             ASSERT_EQ(got_valid.empty() || got_valid[i], valid[i] != 0) << i;
             ASSERT_EQ(CompactAt(values, v6, v6s, i), a[i]) << "row " << i << " pool " << pool;
           }
+          // Opened lazily: every row found through the ranks is the same.
+          Decoder l(enc);
+          LazyAddressColumn lazy;
+          ASSERT_TRUE(DecodeLazyAddressColumn(&l, n, &lazy));
+          const bool dict =
+              enc.find(static_cast<char>(format::IntTransform::kDictionary)) != std::string::npos;
+          if (pattern != 1 && n == 65536) EXPECT_TRUE(lazy.usable) << pool << " " << six;
+          if (lazy.usable) {
+            EXPECT_TRUE(dict);
+            EXPECT_TRUE(l.done());
+            for (size_t i = 0; i < n; ++i) {
+              IpAddress got;
+              bool present;
+              ASSERT_TRUE(lazy.At(i, &got, &present)) << i;
+              ASSERT_EQ(present, valid[i] != 0) << i;
+              ASSERT_EQ(got, a[i]) << "row " << i << " pool " << pool;
+            }
+          } else {
+            EXPECT_EQ(l.remaining(), enc.size());  // left where it was
+          }
           for (size_t len = 0; len + 1 < enc.size(); len += 1 + enc.size() / 64) {
             Decoder cut(std::string_view(enc).substr(0, len));
             EXPECT_FALSE(DecodeCompactAddressColumn(&cut, n, &values, &v6, &v6s, &got_valid) &&
@@ -275,6 +299,50 @@ TEST(ColumnCodec, AddressDictionariesRoundTrip) {
       }
     }
   }
+}
+
+// A lazily opened address chunk refuses, at the row, an index outside its
+// dictionary, and a count of IPv6 flags that does not match, when opened.
+TEST(ColumnCodec, MalformedLazyAddressChunksAreRefused) {
+  std::vector<IpAddress> a(256);
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = IpAddress::V4(static_cast<uint32_t>(i % 5 == 0 ? 7 : i % 3));
+  }
+  std::string enc;
+  EncodeAddressColumn(a, nullptr, &enc);
+  ASSERT_EQ(enc[4], static_cast<char>(format::IntTransform::kDictionary));
+  // validity, families, varint 256 (2 bytes), transform, d = 4, the dictionary
+  // (frame of reference: min 0, width 1, 4 bytes), bits = 2, packed indices.
+  ASSERT_EQ(enc[5], 4);
+  const size_t packed = 5 + 1 + 1 + 1 + 1 + 4 + 1;
+  ASSERT_EQ(enc[packed - 1], 2);
+  enc[5] = 3;  // three values: index 3 is outside; fix the plane bytes by dropping one
+  enc.erase(packed - 2, 1);
+  Decoder d(enc);
+  LazyAddressColumn lazy;
+  ASSERT_TRUE(DecodeLazyAddressColumn(&d, a.size(), &lazy));
+  ASSERT_TRUE(lazy.usable);
+  size_t refused = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    IpAddress got;
+    bool present;
+    refused += !lazy.At(i, &got, &present);
+  }
+  EXPECT_GT(refused, 0u);
+  // The same chunk, decoded whole, is refused too.
+  Decoder whole(enc);
+  std::vector<uint32_t> values;
+  std::vector<uint8_t> v6, valid;
+  std::vector<IpAddress> v6s;
+  EXPECT_FALSE(DecodeCompactAddressColumn(&whole, a.size(), &values, &v6, &v6s, &valid));
+  // Mixed families whose flags count more IPv6 values than follow.
+  a[3] = IpAddress::V6(1, 2);
+  std::string mixed;
+  EncodeAddressColumn(a, nullptr, &mixed);
+  ASSERT_EQ(mixed[1], static_cast<char>(format::AddressFamilies::kMixed));
+  mixed[2 + 1] = static_cast<char>(mixed[2 + 1] | 1);  // row 8 flagged IPv6 as well
+  Decoder m(mixed);
+  EXPECT_FALSE(DecodeLazyAddressColumn(&m, a.size(), &lazy));
 }
 
 TEST(ColumnCodec, FlagColumnsAgreeWithInts) {
