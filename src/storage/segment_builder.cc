@@ -37,6 +37,7 @@ void SegmentBuilder::Reset() {
   arena_ = Arena();
   for (Column& c : columns_) {
     c.missing.Clear();
+    c.placed_valid.clear();
     c.ints.Clear();
     c.addrs.Clear();
     c.ids.clear();
@@ -132,17 +133,6 @@ void SegmentBuilder::AddRowInfo(const FlowRecord& record, std::string_view line,
   }
 }
 
-namespace {
-
-template <typename T, typename U>
-void Gather(const std::vector<T>& from, std::span<const uint32_t> rows, std::vector<U>* to) {
-  to->resize(rows.size());
-  U* out = to->data();
-  for (size_t i = 0; i < rows.size(); ++i) out[i] = static_cast<U>(from[rows[i]]);
-}
-
-}  // namespace
-
 // By stream, then time, as WriteSegment orders rows (stable: input order
 // breaks ties). Stream ids are dense, so a counting sort groups the rows by
 // stream in one pass; a stream's rows mostly come in time order already, so
@@ -178,13 +168,46 @@ void SegmentBuilder::SortRows() {
   }
 }
 
-// The rows `rows` (in their stored order) of every column, as the encoder's
-// FieldColumns.
-void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
+// Why: see MoveToPlaces (segment_builder_columns.h); bench/ingest_bench.cc
+// BM_BuilderWrite. Validity flags, sparse, become a byte per stored row,
+// cleared where a set flag's row lands. An address column with IPv6 rows and
+// the raw lines (both rare) stay in the input order.
+void SegmentBuilder::PlaceRows() {
+  const size_t n = rows();
+  place_.resize(n);
+  for (uint32_t k = 0; k < n; ++k) place_[order_[k]] = k;
+  const uint32_t* place = place_.data();
+  MoveToPlaces(&timestamps_, place, &scratch_i64_);
+  MoveToPlaces(&streams_index_, place, &scratch_u32_);
+  MoveToPlaces(&lengths_, place, &scratch_u32_);
+  for (Column& c : columns_) {
+    if (c.missing.any()) {
+      c.placed_valid.assign(n, 1);
+      c.missing.ForEachSet([&](size_t r) { c.placed_valid[place[r]] = 0; });
+    }
+    switch (c.kind) {
+      case ValueKind::kInt:
+      case ValueKind::kTime:
+        c.ints.MoveToPlaces(place, &scratch_i32_, &scratch_i64_);
+        break;
+      case ValueKind::kAddress:
+        if (!c.addrs.any_v6()) c.addrs.MoveV4ToPlaces(place, &scratch_u32_);
+        break;
+      case ValueKind::kString:
+        MoveToPlaces(&c.ids, place, &scratch_u32_);
+        break;
+    }
+  }
+}
+
+// Stored rows first..first+n as the encoder's FieldColumns: slices of the
+// placed columns; `rows` (their input rows) for the columns left in input
+// order.
+void SegmentBuilder::GatherRowGroup(size_t first, std::span<const uint32_t> rows) {
   const size_t n = rows.size();
-  Gather(timestamps_, rows, &rg_ts_);
   rg_ingest_.assign(n, ingestion_ms_);
-  Gather(streams_index_, rows, &rg_stream_);
+  rg_stream_.assign(streams_index_.begin() + static_cast<ptrdiff_t>(first),
+                    streams_index_.begin() + static_cast<ptrdiff_t>(first + n));
   rg_raw_.assign(n, 0);
   rg_messages_.resize(n);  // read only where rg_raw_ is 1 (no 16 bytes a row to clear)
   if (raw_.any()) {
@@ -197,7 +220,6 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
   }
   rg_cols_.resize(columns_.size());
   rg_dicts_.resize(columns_.size());
-  rg_v4_.resize(columns_.size());
   rg_v4_spans_.resize(columns_.size());
   for (size_t c = 0; c < columns_.size(); ++c) {
     const Column& from = columns_[c];
@@ -206,19 +228,18 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
     to.kind = from.kind;
     to.valid.clear();  // empty: all present
     if (from.missing.any()) {
-      to.valid.resize(n);
-      for (size_t i = 0; i < n; ++i) to.valid[i] = from.missing.at(rows[i]) ? 0 : 1;
+      to.valid.assign(from.placed_valid.begin() + static_cast<ptrdiff_t>(first),
+                      from.placed_valid.begin() + static_cast<ptrdiff_t>(first + n));
     }
     switch (from.kind) {
       case ValueKind::kInt:
       case ValueKind::kTime:
-        to.ints.resize(n);
         if (from.ints.wide()) {
-          const int64_t* v = from.ints.wide_data();
-          for (size_t i = 0; i < n; ++i) to.ints[i] = v[rows[i]];
+          const int64_t* v = from.ints.wide_data() + first;
+          to.ints.assign(v, v + n);
         } else {
-          const int32_t* v = from.ints.narrow();
-          for (size_t i = 0; i < n; ++i) to.ints[i] = v[rows[i]];
+          const int32_t* v = from.ints.narrow() + first;
+          to.ints.assign(v, v + n);
         }
         break;
       case ValueKind::kAddress:
@@ -228,15 +249,13 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
           for (size_t i = 0; i < n; ++i) to.addrs[i] = from.addrs.at(rows[i]);
         } else {  // as 32 bits (RowGroupColumns::v4_addrs), not widened
           to.addrs.clear();
-          const uint32_t* v = from.addrs.bits();
-          rg_v4_[c].resize(n);  // kept sized from the last row group: no zero-fill
-          for (size_t i = 0; i < n; ++i) rg_v4_[c][i] = v[rows[i]];
-          rg_v4_spans_[c] = rg_v4_[c];
+          rg_v4_spans_[c] = std::span<const uint32_t>(from.addrs.bits() + first, n);
         }
         break;
       case ValueKind::kString:  // as codes (SegmentEncoder renumbers them)
         to.strings.clear();
-        Gather(from.ids, rows, &to.codes);
+        to.codes.assign(from.ids.begin() + static_cast<ptrdiff_t>(first),
+                        from.ids.begin() + static_cast<ptrdiff_t>(first + n));
         rg_dicts_[c] = from.dict.values();
         break;
     }
@@ -246,16 +265,18 @@ void SegmentBuilder::GatherRowGroup(std::span<const uint32_t> rows) {
 Result<SegmentFooter> SegmentBuilder::Write(WritableFile* file, uint64_t segment_id,
                                             uint64_t group_id, int zstd_level) {
   SortRows();
+  PlaceRows();
   std::vector<std::string> names;
   for (const StreamLoad& s : streams_) names.push_back(s.name);
   SegmentEncoder encoder(file, segment_id, group_id, &layout_, std::move(names), zstd_level);
   for (size_t first = 0; first < order_.size(); first += format::kRowGroupRows) {
     size_t n = std::min<size_t>(format::kRowGroupRows, order_.size() - first);
     std::span<const uint32_t> rows(order_.data() + first, n);
-    GatherRowGroup(rows);
+    GatherRowGroup(first, rows);
     uint64_t message_bytes = 0;
-    for (uint32_t r : rows) message_bytes += lengths_[r];
-    RETURN_IF_ERROR(encoder.AddRowGroup({rg_ts_, rg_ingest_, rg_stream_, rg_raw_, rg_messages_,
+    for (size_t i = first; i < first + n; ++i) message_bytes += lengths_[i];
+    const std::span<const int64_t> ts(timestamps_.data() + first, n);
+    RETURN_IF_ERROR(encoder.AddRowGroup({ts, rg_ingest_, rg_stream_, rg_raw_, rg_messages_,
                                          rg_cols_, message_bytes, rg_dicts_, rg_v4_spans_}));
   }
   return encoder.Finish();

@@ -12,12 +12,13 @@
 // found through the interface's dictionary id, or the fallback stream when
 // the layout has no interface-id or the row lacks it.
 //
-// Write() sorts the rows by (stream, @timestamp) as every segment is sorted
-// and hands them to the SegmentEncoder a row group at a time as FieldColumns,
-// except that strings stay dictionary codes and an address column without
-// IPv6 stays 32-bit (RowGroupColumns::dicts, v4_addrs). Reset() then empties the builder but keeps its
-// memory: a loader that reuses builders does not page-fault its column
-// vectors in again for every segment.
+// Write() sorts the rows by (stream, @timestamp) as every segment is sorted,
+// moves the compact columns into that order in place (PlaceRows), and hands
+// them to the SegmentEncoder a row group at a time as FieldColumns, except
+// that strings stay dictionary codes and an address column without IPv6
+// stays 32-bit (RowGroupColumns::dicts, v4_addrs). Reset() then empties the
+// builder but keeps its memory: a loader that reuses builders does not
+// page-fault its column vectors in again for every segment.
 //
 //   SegmentBuilder b(layout, now_ms, "flowlens-flows.log");
 //   b.Add(record, line, exact, start * 1000);
@@ -88,6 +89,7 @@ class SegmentBuilder {
   struct Column {
     ValueKind kind = ValueKind::kInt;
     RowFlags missing;
+    std::vector<uint8_t> placed_valid;  // by stored row, 1 = present (PlaceRows; when any missing)
     IntValues ints;
     AddrValues addrs;
     std::vector<uint32_t> ids;
@@ -98,7 +100,10 @@ class SegmentBuilder {
                   int64_t timestamp_ms);
   uint32_t StreamOf(const FlowRecord& record, int64_t timestamp_ms);
   void SortRows();
-  void GatherRowGroup(std::span<const uint32_t> rows);
+  // Moves the values of the columns kept in compact form to their stored
+  // order (order_), a column at a time.
+  void PlaceRows();
+  void GatherRowGroup(size_t first, std::span<const uint32_t> rows);
 
   const Layout& layout_;
   const int64_t ingestion_ms_;
@@ -119,14 +124,17 @@ class SegmentBuilder {
   uint32_t fallback_index_ = 0;          // stream index + 1 of fallback_stream_, 0 = none yet
   std::unordered_map<std::string, uint32_t> stream_names_;  // index by name
   // Write()'s working memory, kept for the next segment.
-  std::vector<uint32_t> order_;
+  std::vector<uint32_t> order_;  // stored row -> input row
+  std::vector<uint32_t> place_;  // input row -> stored row
   std::vector<uint64_t> keys_;
-  std::vector<int64_t> rg_ts_, rg_ingest_, rg_stream_;
+  std::vector<uint32_t> scratch_u32_;  // PlaceRows' buffers, one per element type
+  std::vector<int32_t> scratch_i32_;
+  std::vector<int64_t> scratch_i64_;
+  std::vector<int64_t> rg_ingest_, rg_stream_;
   std::vector<uint8_t> rg_raw_;
   std::vector<std::string_view> rg_messages_;
   std::vector<FieldColumn> rg_cols_;
   std::vector<std::span<const std::string_view>> rg_dicts_;
-  std::vector<std::vector<uint32_t>> rg_v4_;  // IPv4-only address columns, by position
   std::vector<std::span<const uint32_t>> rg_v4_spans_;
 };
 

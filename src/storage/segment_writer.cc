@@ -83,29 +83,19 @@ void Residuals(std::span<const int64_t> v, const FieldColumn& start, int64_t sca
   }
 }
 
-// The elements of `from` whose `drop` flag is 0, into *to (sized, then
-// written without a branch per row).
+// The elements of `from` whose `drop` flag is 0, into the front of *to, which
+// only grows (no zero-fill of a buffer that is overwritten anyway): their
+// count is returned. Written without a branch per row.
 template <typename T>
-void KeepIf(std::span<const T> from, const std::vector<uint8_t>& drop, std::vector<T>* to) {
-  to->resize(drop.size());
+size_t KeepIf(std::span<const T> from, const std::vector<uint8_t>& drop, std::vector<T>* to) {
+  if (to->size() < drop.size()) to->resize(drop.size());
   T* out = to->data();
   size_t k = 0;
   for (size_t i = 0; i < drop.size(); ++i) {
     out[k] = from[i];
     k += drop[i] == 0;
   }
-  to->resize(k);
-}
-
-// The rows of `from` whose `drop` flag is 0, into *to (`valid` stays empty
-// when all are present).
-void KeepRows(const FieldColumn& from, const std::vector<uint8_t>& drop, FieldColumn* to) {
-  to->Clear();
-  to->kind = from.kind;
-  to->field_id = from.field_id;
-  if (!from.valid.empty()) KeepIf<uint8_t>(from.valid, drop, &to->valid);
-  if (!from.ints.empty()) KeepIf<int64_t>(from.ints, drop, &to->ints);
-  if (!from.addrs.empty()) KeepIf<IpAddress>(from.addrs, drop, &to->addrs);
+  return k;
 }
 
 ColumnStats V4Stats(std::span<const uint32_t> v, const uint8_t* valid) {
@@ -273,26 +263,31 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
     }
     const size_t field = c - kSystemColumns;
     const FieldColumn& full = in.fields[field];
-    const FieldColumn* stored = &full;
+    // What is stored: every row, or (a column stored against its mirror)
+    // the rows that are not replies.
     std::span<const uint32_t> v4 = v4_of(field), full_v4 = v4;
+    std::span<const int64_t> ints = full.ints;
+    std::span<const IpAddress> addrs = full.addrs;
+    const uint8_t* valid = full.valid.empty() ? nullptr : full.valid.data();
     if (footer_.columns[c].reference == IntReference::kMirror && any_mirror) {
-      KeepRows(full, mirror_, &kept_);
-      stored = &kept_;
-      if (!v4.empty()) {
-        KeepIf(v4, mirror_, &kept_v4_);
-        v4 = kept_v4_;
-      }
+      auto keep = [&](auto from, auto* buffer) {
+        const size_t k = KeepIf(from, mirror_, buffer);  // sizes *buffer: before data()
+        return decltype(from)(buffer->data(), k);
+      };
+      if (valid) valid = keep(std::span<const uint8_t>(full.valid), &kept_valid_).data();
+      if (!ints.empty()) ints = keep(ints, &kept_ints_);
+      if (!addrs.empty()) addrs = keep(addrs, &kept_addrs_);
+      if (!v4.empty()) v4 = keep(v4, &kept_v4_);
     }
-    const FieldColumn& col = *stored;
-    const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
+    const FieldColumn& col = full;
     switch (col.kind) {
       case ValueKind::kInt:
       case ValueKind::kTime:
         if (footer_.columns[c].reference == IntReference::kStart) {
-          Residuals(col.ints, *start, 1, &scratch_);
+          Residuals(ints, *start, 1, &scratch_);
           EncodeIntColumnFast(scratch_, valid, &payload_);
         } else {
-          EncodeIntColumnFast(col.ints, valid, &payload_);
+          EncodeIntColumnFast(ints, valid, &payload_);
         }
         RETURN_IF_ERROR(Put(
             payload_, IntStats(full.ints, full.valid.empty() ? nullptr : full.valid.data()), &rg));
@@ -303,7 +298,7 @@ Status SegmentEncoder::AddRowGroup(const RowGroupColumns& in) {
           EncodeV4AddressColumn(v4, valid, &payload_);
           RETURN_IF_ERROR(Put(payload_, V4Stats(full_v4, full_valid), &rg));
         } else {
-          EncodeAddressColumn(col.addrs, valid, &payload_);
+          EncodeAddressColumn(addrs, valid, &payload_);
           RETURN_IF_ERROR(Put(payload_, AddressStats(full.addrs, full_valid), &rg));
         }
         break;

@@ -85,7 +85,11 @@ class SegmentEncoder {
   // of them (format::IntReference::kMirror).
   std::vector<int> mirror_pos_;
   std::vector<uint8_t> mirror_;
-  FieldColumn kept_;
+  // A mirrored column's rows that are not replies (sized to the largest row
+  // group seen; the front holds them).
+  std::vector<uint8_t> kept_valid_;
+  std::vector<int64_t> kept_ints_;
+  std::vector<IpAddress> kept_addrs_;
   std::vector<uint32_t> kept_v4_;
   SegmentFooter footer_;
   Status status_;

@@ -136,6 +136,23 @@ std::vector<std::string> TestLines() {
                                   kind % 5 == 0 ? "REJECT" : "ACCEPT"));
     }
   }
+  // IPv6 flows and their replies (stored against their mirror, with IpAddress
+  // columns) beside rows with missing values, in one stream.
+  for (int i = 0; i < 2000; ++i) {
+    const int64_t start = 1795737600 + i;
+    lines.push_back(fmt::format(
+        "2 123456789012 eni-0000000000000bbbb 2001:db8::{:x} 10.2.0.9 {} 443 6 3 300 {} {} ACCEPT "
+        "OK",
+        i + 1, 1024 + i, start, start + 5));
+    lines.push_back(fmt::format(
+        "2 123456789012 eni-0000000000000bbbb 10.2.0.9 2001:db8::{:x} 443 {} 6 3 300 {} {} ACCEPT "
+        "OK",
+        i + 1, 1024 + i, start, start + 5));
+    if (i % 7 == 0) {
+      lines.push_back(fmt::format(
+          "2 123456789012 eni-0000000000000bbbb - - - - - - - {} {} - NODATA", start, start + 60));
+    }
+  }
   return lines;
 }
 
