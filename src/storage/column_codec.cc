@@ -594,7 +594,9 @@ bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,
   if (present > 0 && static_cast<IntTransform>(probe.Byte()) == IntTransform::kDictionary &&
       probe.Count(present) == 2) {
     thread_local std::vector<uint64_t> pair;
-    if (DecodeInts<uint64_t>(&probe, 2, &pair) && pair[0] == 0 && pair[1] == 1 &&
+    // (A dictionary of a dictionary is malformed: DecodeInts below refuses it.)
+    if (static_cast<IntTransform>(probe.Peek()) != IntTransform::kDictionary &&
+        DecodeInts<uint64_t>(&probe, 2, &pair) && pair[0] == 0 && pair[1] == 1 &&
         probe.Byte() == 1) {
       std::string_view bits = probe.Bytes((present + 7) / 8);
       if (!probe.failed()) {

@@ -88,7 +88,6 @@ bool DecodeCompactAddressColumn(Decoder* d, size_t n, std::vector<uint32_t>* val
 struct LazyAddressColumn {
   bool usable = false;
   size_t rows = 0;
-  bool none_valid = false;              // no row has a value
   const uint8_t* valid_bits = nullptr;  // null: every row has one
   std::vector<uint32_t> valid_rank;     // set bits of valid_bits before each 64-bit word
   const uint8_t* v6_bits = nullptr;     // over present values; null: all IPv4

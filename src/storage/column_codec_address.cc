@@ -104,7 +104,6 @@ bool DecodeLazyAddressColumn(Decoder* d, size_t n, LazyAddressColumn* out) {
   const Decoder start = *d;
   out->usable = false;
   out->rows = n;
-  out->none_valid = false;
   out->valid_bits = out->v6_bits = nullptr;
   auto other_shape = [&] {
     *d = start;

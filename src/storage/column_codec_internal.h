@@ -29,8 +29,8 @@ size_t DecodeValidity(Decoder* d, size_t n, std::vector<uint8_t>* valid);
 // dictionary with bit-packed indices when that is clearly smaller.
 void EncodeIntsOrDictionary(std::span<const int64_t> v, std::string* out);
 // The n values into *out as T (uint64_t for int64 values, uint32_t for IPv4
-// bits); false on malformed input. Instantiated for std::vector<uint32_t> and
-// std::vector<uint64_t>/<int64_t> in column_codec.cc.
+// bits); false on malformed input. Defined in column_codec.cc, where other
+// files may use its std::vector<uint32_t> instantiation.
 template <typename T, typename Vec>
 bool DecodeInts(Decoder* d, size_t n, Vec* out);
 

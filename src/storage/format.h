@@ -77,7 +77,7 @@ enum class IntReference : uint8_t {
 // Integer value transforms inside a chunk.
 // kDictionary (version 4): the distinct values once, then a bit-packed
 // index per value (docs/formats/segment.md); the writer uses it for IPv4
-// address bits.
+// address bits and for int chunks of two adjacent values (one bit a value).
 enum class IntTransform : uint8_t { kFrameOfReference = 0, kDelta = 1, kDictionary = 2 };
 
 // Validity encodings inside a chunk.

@@ -278,9 +278,12 @@ bool SegmentReader::Expand(Decoded* d) {
   const bool ok = DecodeCompactAddressColumn(&dec, d->lazy.rows, &d->small, &d->v6, &d->v6s,
                                              &d->column.valid) &&
                   dec.done();
+  // A chunk that fails stays lazy (it may be cached): a later use fails the
+  // same way instead of reading a half-filled `small`.
+  if (!ok) return false;
   d->form = Form::kAddress;
   d->lazy.usable = false;
-  return ok;
+  return true;
 }
 
 bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,

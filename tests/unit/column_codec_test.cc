@@ -232,6 +232,16 @@ TEST(ColumnCodec, MalformedDictionariesAreRefused) {
   nested += '\x01';
   nested += '\x00';
   EXPECT_TRUE(refused(nested, 1));
+  // The same as a flag chunk: its one-bit reading must refuse it too.
+  std::string flags_nested(1, static_cast<char>(format::Validity::kAllValid));
+  flags_nested += static_cast<char>(format::IntTransform::kDictionary);
+  flags_nested += '\x02';                                          // two values...
+  flags_nested += DictionaryPayload({0, 1}, 1, {0, 1}).substr(1);  // ...which are {0, 1} again
+  flags_nested += '\x01';                                          // one bit a value
+  flags_nested += '\x05';
+  std::vector<uint8_t> flags;
+  Decoder f(flags_nested);
+  EXPECT_FALSE(DecodeFlagColumn(&f, 8, &flags, &valid));
 }
 
 TEST(ColumnCodec, AddressDictionariesRoundTrip) {
