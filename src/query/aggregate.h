@@ -106,6 +106,9 @@ class GroupTable {
   void ToGeneric();
   Value KeyValue(const FixedKey& k, size_t i) const;
   uint32_t V6Id(const IpAddress& ip);
+  // ids[j] = V6Id(addrs[rows[j]]) for j < m (rows null: addrs[j]), probed
+  // as one batch.
+  void V6Ids(const IpAddress* addrs, const uint32_t* rows, size_t m, uint32_t* ids);
   // f(index) with the key index of the fixed layout (narrow or wide).
   template <typename F>
   decltype(auto) WithFixedIndex(F&& f) {
@@ -115,8 +118,9 @@ class GroupTable {
   decltype(auto) WithFixedIndex(F&& f) const {
     return narrow_ ? f(narrow_index_) : f(fixed_);
   }
-  // `k` of table `from` (same layout) with its IPv6 ids made ours.
-  FixedKey Translate(const GroupTable& from, FixedKey k);
+  // `k` of another table (same layout) with its IPv6 ids made ours:
+  // v6_map[its id] = our id.
+  FixedKey Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const;
   void ResizeStates();
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
@@ -147,6 +151,10 @@ class GroupTable {
   std::vector<GroupRun> runs_;  // empty: the batch is not known to run in groups
   std::vector<uint64_t> hashes_;
   std::string key_;
+  std::vector<uint32_t> v6_rows_[2];  // rows whose first/second address is IPv6
+  std::vector<uint32_t> v6_found_;
+  std::vector<FixedKey> v6_keys_;
+  std::vector<uint8_t> v6_new_;
 };
 
 }  // namespace flowlens::query

@@ -57,16 +57,18 @@ inline uint64_t HashFixedKey(const FixedKey& k) {
   return h;
 }
 
-inline constexpr uint32_t kNoFixedKeyId = UINT32_MAX;
-
-// 24 bytes: a FixedKey's fields with the id in its padding.
+// 24 bytes: a FixedKey's fields with the id in its padding. A slot of all
+// zero bytes is empty (id_plus_1 0), so a fresh array needs no fill
+// (ZeroedArray, huge_page_allocator.h).
 struct WideKeySlot {
   uint64_t a = 0, b = 0;
   uint32_t tag = 0;
-  uint32_t id = kNoFixedKeyId;
+  uint32_t id_plus_1 = 0;
   FixedKey key() const { return FixedKey{a, b, tag}; }
+  bool empty() const { return id_plus_1 == 0; }
+  uint32_t id() const { return id_plus_1 - 1; }
   bool Holds(const FixedKey& k) const { return a == k.a && b == k.b && tag == k.tag; }
-  void Set(const FixedKey& k, uint32_t i) { *this = WideKeySlot{k.a, k.b, k.tag, i}; }
+  void Set(const FixedKey& k, uint32_t i) { *this = WideKeySlot{k.a, k.b, k.tag, i + 1}; }
 };
 static_assert(sizeof(WideKeySlot) == 24);
 
@@ -74,10 +76,12 @@ static_assert(sizeof(WideKeySlot) == 24);
 struct NarrowKeySlot {
   uint64_t a = 0;
   uint32_t tag = 0;
-  uint32_t id = kNoFixedKeyId;
+  uint32_t id_plus_1 = 0;
   FixedKey key() const { return FixedKey{a, 0, tag}; }
+  bool empty() const { return id_plus_1 == 0; }
+  uint32_t id() const { return id_plus_1 - 1; }
   bool Holds(const FixedKey& k) const { return a == k.a && tag == k.tag; }
-  void Set(const FixedKey& k, uint32_t i) { *this = NarrowKeySlot{k.a, k.tag, i}; }
+  void Set(const FixedKey& k, uint32_t i) { *this = NarrowKeySlot{k.a, k.tag, i + 1}; }
 };
 static_assert(sizeof(NarrowKeySlot) == 16);
 
@@ -129,7 +133,7 @@ class BasicFixedKeyIndex {
   template <typename F>
   void ForEach(F&& f) const {
     for (const Slot& s : slots_) {
-      if (s.id != kNoFixedKeyId) f(s.key(), s.id);
+      if (!s.empty()) f(s.key(), s.id());
     }
   }
 
@@ -154,7 +158,7 @@ class BasicFixedKeyIndex {
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
-      if (s.id == kNoFixedKeyId) {
+      if (s.empty()) {
         *inserted = true;
         const uint32_t id = static_cast<uint32_t>(size_++);
         s.Set(key, id);
@@ -164,7 +168,7 @@ class BasicFixedKeyIndex {
       }
       if (s.Holds(key)) {
         *inserted = false;
-        return s.id;
+        return s.id();
       }
     }
   }
@@ -176,8 +180,8 @@ class BasicFixedKeyIndex {
   // of a million-group table were 8% of `stats sum(packets) by srcAddr,
   // dstAddr` when each store waited for its miss).
   void Rehash(size_t slot_count) {
-    slots_ = HugeVector<Slot>();
-    slots_ = HugeVector<Slot>(slot_count);
+    slots_ = ZeroedArray<Slot>();
+    slots_ = ZeroedArray<Slot>(slot_count);  // all empty, without a fill
     by_id_.reserve(dense_ ? slot_count / 4 * 3 : slot_count / 2);  // room up to the next growth
     const size_t mask = slots_.size() - 1;
     constexpr size_t kBlock = 256, kAhead = 16;
@@ -190,14 +194,14 @@ class BasicFixedKeyIndex {
       for (size_t j = 0; j < m; ++j) {
         if (j + kAhead < m) __builtin_prefetch(&slots_[home[j + kAhead]], 1);
         size_t i = home[j];
-        while (slots_[i].id != kNoFixedKeyId) i = (i + 1) & mask;
+        while (!slots_[i].empty()) i = (i + 1) & mask;
         slots_[i] = by_id_[base + j];
       }
     }
   }
 
-  HugeVector<Slot> slots_;  // big tables on huge pages: fewer TLB misses
-  HugeVector<Slot> by_id_;  // the keys in id order
+  ZeroedArray<Slot> slots_;  // big tables on huge pages: fewer TLB misses
+  ZeroedArray<Slot> by_id_;  // the keys in id order (grows without a copy)
   size_t size_ = 0;
   bool dense_ = false;  // AllowDenserLoad()
 };

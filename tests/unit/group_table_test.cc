@@ -135,7 +135,11 @@ Stage MakeStage(std::vector<int> key_slots) {
 // 17th source missing, ports past 32 bits now and then (the wide distinct
 // path), negative bytes now and then. With `text_from` >= 0, the source of
 // batches from that one on is text (the generic path).
-std::vector<Batch> MakeBatches(int batches, int text_from, uint32_t sources = 500) {
+// With `port_range` > 0, ports are spread over 0..port_range-1 instead (the
+// wide path off); with `mixed_ports_from` >= 0, the port column of batches
+// from that one on is untyped (Values: count_distinct's one-value path).
+std::vector<Batch> MakeBatches(int batches, int text_from, uint32_t sources = 500,
+                               uint32_t port_range = 0, int mixed_ports_from = -1) {
   std::vector<Batch> out;
   uint64_t x = 99;
   for (int b = 0; b < batches; ++b) {
@@ -166,10 +170,19 @@ std::vector<Batch> MakeBatches(int batches, int text_from, uint32_t sources = 50
       }
       if (s % 17 == 0) src.valid[r] = 0;
       dst.addrs.push_back(IpAddress::V4(0x0A000000u + static_cast<uint32_t>((x >> 20) % 7)));
-      port.ints.push_back((x >> 10) % 50 == 0 ? (int64_t{1} << 40) + (x % 3)
-                                              : static_cast<int64_t>((x >> 12) % 40));
+      if (port_range > 0) {
+        port.ints.push_back(static_cast<int64_t>((x >> 12) % port_range));
+      } else {
+        port.ints.push_back((x >> 10) % 50 == 0 ? (int64_t{1} << 40) + (x % 3)
+                                                : static_cast<int64_t>((x >> 12) % 40));
+      }
       bytes.ints.push_back((x >> 5) % 11 == 0 ? -5 : static_cast<int64_t>((x >> 14) % 1000));
       ts.ints.push_back(1700000000000 + static_cast<int64_t>(b) * 300000);
+    }
+    if (mixed_ports_from >= 0 && b >= mixed_ports_from) {
+      port.kind = ColumnKind::kMixed;
+      for (int64_t p : port.ints) port.values.push_back(Value::Int(p));
+      port.ints.clear();
     }
     out.push_back(std::move(batch));
   }
@@ -213,7 +226,7 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
       Acc& a = acc[k];
       a.sum += b.columns[3].ints[r];
       a.count += 1;
-      a.ports.insert(b.columns[2].ints[r]);
+      a.ports.insert(b.columns[2].Get(r).i);
     }
   }
   std::map<std::string, std::string> m;
@@ -225,8 +238,9 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
 }
 
 void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
-                 uint32_t sources = 500) {
-  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
+                 uint32_t sources = 500, uint32_t port_range = 0, int mixed_ports_from = -1) {
+  std::vector<Batch> batches =
+      MakeBatches(batch_count, text_from, sources, port_range, mixed_ports_from);
   Stage stage = MakeStage(keys);
   Plan plan;
   QueryTimes times;
@@ -263,6 +277,18 @@ TEST(GroupTable, ManyGroupsMerge) {
   // (DistinctPairSet::Grow over many blocks) in the workers and in the merge.
   CheckMerged({0, 1}, -1, 50, 12000);
   CheckMerged({0, 4}, -1, 50, 12000);  // wide layout
+}
+
+TEST(GroupTable, CountDistinctPortBitmapsMerge) {
+  // A few sources with thousands of ports each: their groups get a port
+  // bitmap midway (the values from before it stay in the pair set and are
+  // not counted twice), ports past 65535 keep going to the set, both
+  // workers' bitmaps and pairs merge; then the same through untyped ports.
+  CheckMerged({0}, -1, 40, 7, 70000);
+  CheckMerged({0}, -1, 40, 7, 3000);
+  CheckMerged({0}, -1, 40, 7, 70000, /*mixed_ports_from=*/25);
+  CheckMerged({0}, -1, 40, 7, 3000, /*mixed_ports_from=*/0);
+  CheckMerged({0, 1}, -1, 30, 40, 1500);  // bitmaps in some groups only
 }
 
 TEST(GroupTable, WideLayoutMerges) {
