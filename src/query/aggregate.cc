@@ -366,12 +366,32 @@ void GroupTable::Add(const Batch& batch) {
   }
 }
 
+void GroupTable::SwapContents(GroupTable& other) {
+  std::swap(mode_, other.mode_);
+  std::swap(lanes_, other.lanes_);
+  std::swap(narrow_, other.narrow_);
+  std::swap(fixed_, other.fixed_);
+  std::swap(narrow_index_, other.narrow_index_);
+  std::swap(v6_ids_, other.v6_ids_);
+  std::swap(v6_addrs_, other.v6_addrs_);
+  std::swap(generic_, other.generic_);
+  std::swap(time_bins_, other.time_bins_);
+  std::swap(accs_, other.accs_);
+  std::swap(groups_, other.groups_);
+}
+
 void GroupTable::Merge(GroupTable&& other) {
   if (other.mode_ == Mode::kUndecided) return;  // saw no rows
   if (mode_ == Mode::kUndecided) {
     mode_ = other.mode_;
     lanes_ = other.lanes_;
     narrow_ = other.narrow_;
+  }
+  if (mode_ == Mode::kFixed && other.mode_ == Mode::kFixed && other.groups_ > groups_) {
+    // The smaller table goes into the larger: fewer keys probed and
+    // inserted, and fewer states grown, on the one thread that merges. Group
+    // ids never show: output rows are ordered by distinct fixed keys.
+    SwapContents(other);
   }
   std::vector<uint32_t> map(other.groups_);
   auto same_layout = [&] {

@@ -122,6 +122,8 @@ class GroupTable {
   // v6_map[its id] = our id.
   FixedKey Translate(const std::vector<uint32_t>& v6_map, FixedKey k) const;
   void ResizeStates();
+  // Swaps the groups, keys and states with `other` (same stage).
+  void SwapContents(GroupTable& other);
   // Group ids whose row may be among a top-N's, ascending; nullopt: all.
   std::optional<std::vector<uint32_t>> TopCandidates(const Batch& out, const TopN& top) const;
   // The fixed keys of groups `ids` (every group, by id, when null).

@@ -238,7 +238,8 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
 }
 
 void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
-                 uint32_t sources = 500, uint32_t port_range = 0, int mixed_ports_from = -1) {
+                 uint32_t sources = 500, uint32_t port_range = 0, int mixed_ports_from = -1,
+                 bool uneven = false) {
   std::vector<Batch> batches =
       MakeBatches(batch_count, text_from, sources, port_range, mixed_ports_from);
   Stage stage = MakeStage(keys);
@@ -246,8 +247,11 @@ void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 
   QueryTimes times;
   EvalState eval(plan, &times);
   GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-  // Worker one takes the even batches, two the odd ones.
-  for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
+  // Worker one takes the even batches, two the odd ones (uneven: two takes
+  // three in four, so it has more groups and the merge swaps the tables).
+  for (size_t i = 0; i < batches.size(); ++i) {
+    (uneven ? i % 4 != 0 : i % 2 != 0) ? two.Add(batches[i]) : one.Add(batches[i]);
+  }
   one.Merge(std::move(two));
   Batch out = one.Finish(8, &eval, true);
   EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
@@ -277,6 +281,9 @@ TEST(GroupTable, ManyGroupsMerge) {
   // (DistinctPairSet::Grow over many blocks) in the workers and in the merge.
   CheckMerged({0, 1}, -1, 50, 12000);
   CheckMerged({0, 4}, -1, 50, 12000);  // wide layout
+  // The second table bigger: merged the other way round, same result.
+  CheckMerged({0, 1}, -1, 50, 12000, 0, -1, /*uneven=*/true);
+  CheckMerged({0}, -1, 40, 7, 70000, -1, /*uneven=*/true);
 }
 
 TEST(GroupTable, CountDistinctPortBitmapsMerge) {
