@@ -251,6 +251,68 @@ BENCHMARK(BM_MergeTables)
     ->Args({2000000, 2})
     ->Unit(benchmark::kMillisecond);
 
+// `stats count_distinct(dstPort) by srcAddr` shaped like store Q5: 70% of
+// the rows from 40 scanning sources spread over all 65536 ports (their
+// groups get port bitmaps, DistinctAccumulator), the rest from 20000
+// sources with a few ports each (pairs in the DistinctPairSet).
+// range(0): 0 one table fed and finished; 1 two workers' tables (even and
+// odd batches, filled outside the timing) merged: bitmap ORs and pair inserts.
+void BM_CountDistinctPorts(benchmark::State& state) {
+  static const std::vector<Batch> batches = [] {
+    std::vector<Batch> out;
+    uint64_t x = 88172645463325252ull;
+    auto next = [&x] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    for (size_t done = 0; done < kKernelRows; done += kBatchSize) {
+      Batch b;
+      b.size = std::min(kBatchSize, kKernelRows - done);
+      b.columns.resize(6);
+      b.columns[0].kind = ColumnKind::kAddress;
+      b.columns[2].kind = ColumnKind::kInt;
+      for (size_t r = 0; r < b.size; ++r) {
+        const bool scan = next() % 10 < 7;
+        const uint32_t src = scan ? static_cast<uint32_t>(next() % 40)
+                                  : 1000 + static_cast<uint32_t>(next() % 20000);
+        const int64_t port = scan ? static_cast<int64_t>(next() % 65536)
+                                  : static_cast<int64_t>((src * 7 + next() % 6) % 1024);
+        b.columns[0].addrs.push_back(IpAddress::V4(0xC0000000u + src));
+        b.columns[2].ints.push_back(port);
+      }
+      out.push_back(std::move(b));
+    }
+    return out;
+  }();
+  Stage stage;
+  stage.kind = CommandKind::kStats;
+  stage.group_exprs.push_back(SlotExpr(0));
+  stage.group_slots.push_back(0);
+  AggSpec spec;
+  spec.kind = AggKind::kCountDistinct;
+  spec.arg = SlotExpr(2);
+  spec.result_slot = 5;
+  stage.aggregates.push_back(std::move(spec));
+  if (state.range(0) == 0) {
+    TimeTable(state, stage, batches);
+    return;
+  }
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  for (auto _ : state) {
+    state.PauseTiming();
+    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
+    for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
+    state.ResumeTiming();
+    one.Merge(std::move(two));
+    benchmark::DoNotOptimize(one.group_count());
+  }
+}
+BENCHMARK(BM_CountDistinctPorts)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 // Finish of a 2M-row table of IPv4 pairs (`range(0)` groups, sum(bytes)) then
 // `sort sum desc | limit 15`, as store Q1 ends: range(1) 0 builds every
 // group's row and sorts them, 1 the top-N finish (the keys of the candidate
