@@ -109,16 +109,21 @@ BENCHMARK(BM_ManyAggsBySrcDst)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTi
 
 constexpr size_t kKernelRows = 2'000'000;
 
+// The kernel data's random numbers (xorshift64), the same on every run.
+struct XorShift {
+  uint64_t x = 88172645463325252ull;
+  uint64_t operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  }
+};
+
 struct KernelData {
   std::vector<Batch> batches;
   explicit KernelData(uint64_t groups) {
-    uint64_t x = 88172645463325252ull;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
+    XorShift next;
     for (size_t done = 0; done < kKernelRows; done += kBatchSize) {
       Batch b;
       b.size = std::min(kBatchSize, kKernelRows - done);
@@ -260,13 +265,7 @@ BENCHMARK(BM_MergeTables)
 void BM_CountDistinctPorts(benchmark::State& state) {
   static const std::vector<Batch> batches = [] {
     std::vector<Batch> out;
-    uint64_t x = 88172645463325252ull;
-    auto next = [&x] {
-      x ^= x << 13;
-      x ^= x >> 7;
-      x ^= x << 17;
-      return x;
-    };
+    XorShift next;
     for (size_t done = 0; done < kKernelRows; done += kBatchSize) {
       Batch b;
       b.size = std::min(kBatchSize, kKernelRows - done);
