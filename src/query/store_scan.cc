@@ -8,6 +8,7 @@
 #include "flowlog/field_catalog.h"
 #include "query/evaluator.h"
 #include "query/json.h"
+#include "query/message_filter.h"
 #include "query/parse_pushdown.h"
 #include "query/store_scan_filter.h"
 #include "storage/segment_footer.h"
@@ -491,6 +492,14 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
       }
     }
   }
+  // `@message like "text"` conjuncts: tested on the stored columns before any
+  // line is rebuilt (message_filter.h).
+  if (plan) {
+    const int message_slot = ScanFieldSlot(*plan, "@message");
+    for (const BoundExpr* e : LeadingFilterConjuncts(*plan)) {
+      if (auto t = MessageTermOf(*e, message_slot)) message_terms_.push_back(std::move(*t));
+    }
+  }
   // Segments and row groups are skipped on the statistics of the fields the
   // leading filters test (row_conditions.h).
   if (plan) {
@@ -661,6 +670,9 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   QueryTimes times;
   if (!prefilters_.empty() || !push.filters.empty()) state.emplace(*plan_, &times);
   const int ts_col = footer.ColumnIndex(storage::format::kColTimestamp);
+  MessageTermFilter message_filter;
+  const bool message_terms =
+      reader->layout() && message_filter.Prepare(message_terms_, *reader->layout());
 
   storage::RowBlock block;
   Batch batch;
@@ -708,6 +720,14 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
         }
         kept = Prefilter(st, block, slot_count, state ? &*state : nullptr, start_ms, end_ms,
                          &scratch, &keep);
+      }
+      if (kept > 0 && message_terms) {
+        const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
+        if (Status s = reader->ReadBlock(message_filter.request(), blk, &block, stage_sel);
+            !s.ok()) {
+          return skipped_rest(s);
+        }
+        kept = message_filter.Apply(block, &keep);
       }
       if (kept > 0 && !push.filters.empty()) {
         const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
