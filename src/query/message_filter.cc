@@ -10,12 +10,6 @@
 namespace flowlens::query {
 namespace {
 
-// Characters a regex reads as themselves (RE2 syntax, outside a class).
-bool IsPlainRegexChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("-_,;:'\"@#%&=~!<>/`", c) != nullptr && c != '\0';
-}
-
 bool AllOf(std::string_view text, bool (*pred)(char)) {
   return std::all_of(text.begin(), text.end(), pred);
 }
@@ -33,13 +27,9 @@ std::optional<MessageTerm> MessageTermOf(const BoundExpr& e, int message_slot) {
   }
   MessageTerm t;
   t.negate = e.negate;
-  if (e.regex) {
-    const std::string& p = e.regex->pattern();
-    if (!AllOf(p, IsPlainRegexChar)) return std::nullopt;
-    t.text = p;
-  } else {
-    t.text = e.like_text;
-  }
+  // (A regex that is plain text was bound as that text: analyzer.cc.)
+  if (e.regex) return std::nullopt;
+  t.text = e.like_text;
   // Empty matches everything; "-" is a missing value's text; a space can
   // join two fields.
   if (t.text.empty() || t.text == "-" || t.text.find_first_of(" \t\n\r") != std::string::npos) {
