@@ -292,7 +292,26 @@ void GroupTable::AddFixedOrGenericKeys(const Batch& batch) {
     });
     return;
   }
+  // Why runs are cheap: when every key is a typed text column, a row whose
+  // texts are the very same views as the row before's (the store hands out
+  // dictionary values, and its rows come grouped by log stream, so `by
+  // interfaceId` or `by action` repeats them row after row) is in the same
+  // group, without encoding or hashing its key.
+  const bool texts = std::all_of(keys.begin(), keys.end(),
+                                 [](const ColumnRef& k) { return k->kind == ColumnKind::kString; });
+  auto same_as_before = [&](size_t r) {
+    return std::all_of(keys.begin(), keys.end(), [&](const ColumnRef& k) {
+      const bool present = k->IsValid(r);
+      if (present != k->IsValid(r - 1)) return false;
+      const std::string_view a = k->strings[r], b = k->strings[r - 1];
+      return !present || (a.data() == b.data() && a.size() == b.size());
+    });
+  };
   for (size_t r = 0; r < n; ++r) {
+    if (texts && r > 0 && same_as_before(r)) {
+      ids_[r] = ids_[r - 1];
+      continue;
+    }
     key_.clear();
     for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key_);
     bool inserted;

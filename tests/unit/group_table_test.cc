@@ -437,5 +437,49 @@ TEST(GroupTable, TextKeysInNaturalOrder) {
   }
 }
 
+
+// Text keys in runs (as the store hands them out: rows grouped by log stream,
+// values as views of one dictionary): a row whose views are the row before's
+// takes its group without its key being hashed. Runs of the same text through
+// another view, missing values (whose views say nothing) and runs that
+// change in one key only must still group by the texts.
+TEST(GroupTable, TextKeyRunsGroupByTheirTexts) {
+  static const std::string kCopies[2][4] = {{"eni-1", "eni-2", "ACCEPT", "REJECT"},
+                                            {"eni-1", "eni-2", "ACCEPT", "REJECT"}};
+  std::vector<Batch> batches;
+  for (int bi = 0; bi < 6; ++bi) {
+    Batch batch;
+    batch.size = 1000;
+    batch.columns.resize(8);
+    Column& a = batch.columns[0];
+    Column& b = batch.columns[1];
+    a.kind = b.kind = ColumnKind::kString;
+    a.valid.assign(batch.size, 1);
+    b.valid.assign(batch.size, 1);
+    batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+    for (size_t r = 0; r < batch.size; ++r) {
+      const size_t run = (r + static_cast<size_t>(bi) * 1000) / 37;
+      const std::string* copy = kCopies[run % 2];  // the same texts, other views
+      a.strings.push_back(copy[(run / 2) % 2]);
+      b.strings.push_back(copy[2 + (r / 5) % 2]);  // b changes within a's runs
+      if (r % 29 == 0) a.valid[r] = 0;             // its view still says "eni-..."
+      if (r % 31 == 0) b.valid[r] = 0, b.strings.back() = std::string_view();
+      batch.columns[2].ints.push_back(static_cast<int64_t>(r % 7));
+      batch.columns[3].ints.push_back(static_cast<int64_t>(r));
+    }
+    batches.push_back(std::move(batch));
+  }
+  Stage stage = MakeStage({0, 1});
+  Plan plan;
+  QueryTimes times;
+  EvalState eval(plan, &times);
+  GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
+  for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
+  one.Merge(std::move(two));
+  Batch out = one.Finish(8, &eval, true);
+  EXPECT_EQ(Rendered(out, {0, 1}), Reference(batches, {0, 1}));
+  EXPECT_EQ(out.size, 9u);  // 2 x 2 texts, and NULL in a or b or both
+}
+
 }  // namespace
 }  // namespace flowlens::query
