@@ -395,18 +395,28 @@ TEST(GroupTable, TopNFinishEdgeCases) {
   }
 }
 
+// An empty batch of `rows` rows for MakeStage({0, 1}): text keys in slots 0
+// and 1 (every value present until a test says otherwise), ints in 2 and 3.
+Batch TextKeyBatch(size_t rows) {
+  Batch batch;
+  batch.size = rows;
+  batch.columns.resize(8);
+  for (int k : {0, 1}) {
+    batch.columns[k].kind = ColumnKind::kString;
+    batch.columns[k].valid.assign(rows, 1);
+  }
+  batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+  return batch;
+}
+
 // Text keys come out in the natural order (docs/compat.md), missing last.
 TEST(GroupTable, TextKeysInNaturalOrder) {
   static const char* const kText[] = {"10.0.1.16", "10.0.1.5", "9.0.0.1", "ingress", "egress",
                                       "a10",       "a9",       "01",      "1",       "1.5"};
-  Batch batch;
-  batch.size = 600;
-  batch.columns.resize(8);
+  Batch batch = TextKeyBatch(600);
   Column& a = batch.columns[0];
   Column& b = batch.columns[1];
-  a.kind = b.kind = ColumnKind::kString;
-  a.valid.assign(batch.size, 1);
-  batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+  b.valid.clear();
   for (size_t r = 0; r < batch.size; ++r) {
     a.strings.push_back(kText[(r * 7) % 10]);
     b.strings.push_back(kText[(r / 10 + r * 3) % 10]);
@@ -448,15 +458,9 @@ TEST(GroupTable, TextKeyRunsGroupByTheirTexts) {
                                             {"eni-1", "eni-2", "ACCEPT", "REJECT"}};
   std::vector<Batch> batches;
   for (int bi = 0; bi < 6; ++bi) {
-    Batch batch;
-    batch.size = 1000;
-    batch.columns.resize(8);
+    Batch batch = TextKeyBatch(1000);
     Column& a = batch.columns[0];
     Column& b = batch.columns[1];
-    a.kind = b.kind = ColumnKind::kString;
-    a.valid.assign(batch.size, 1);
-    b.valid.assign(batch.size, 1);
-    batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
     for (size_t r = 0; r < batch.size; ++r) {
       const size_t run = (r + static_cast<size_t>(bi) * 1000) / 37;
       const std::string* copy = kCopies[run % 2];  // the same texts, other views
