@@ -468,21 +468,24 @@ TEST(GroupTable, TextKeyRunsGroupByTheirTexts) {
       b.strings.push_back(copy[2 + (r / 5) % 2]);  // b changes within a's runs
       if (r % 29 == 0) a.valid[r] = 0;             // its view still says "eni-..."
       if (r % 31 == 0) b.valid[r] = 0, b.strings.back() = std::string_view();
-      batch.columns[2].ints.push_back(static_cast<int64_t>(r % 7));
+      batch.columns[2].ints.push_back(static_cast<int64_t>(r / 3 % 7));  // runs of 3
       batch.columns[3].ints.push_back(static_cast<int64_t>(r));
     }
     batches.push_back(std::move(batch));
   }
-  Stage stage = MakeStage({0, 1});
-  Plan plan;
-  QueryTimes times;
-  EvalState eval(plan, &times);
-  GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-  for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
-  one.Merge(std::move(two));
-  Batch out = one.Finish(8, &eval, true);
-  EXPECT_EQ(Rendered(out, {0, 1}), Reference(batches, {0, 1}));
-  EXPECT_EQ(out.size, 9u);  // 2 x 2 texts, and NULL in a or b or both
+  // Text keys, and a text with an int key (runs of ints compare values).
+  for (const std::vector<int>& keys : {std::vector<int>{0, 1}, {0, 2}, {2, 1}}) {
+    Stage stage = MakeStage(keys);
+    Plan plan;
+    QueryTimes times;
+    EvalState eval(plan, &times);
+    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
+    for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
+    one.Merge(std::move(two));
+    Batch out = one.Finish(8, &eval, true);
+    EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
+    if (keys[1] == 1) EXPECT_EQ(out.size, keys[0] == 0 ? 9u : 21u);  // 3 x 3 (NULL too); 7 x 3
+  }
 }
 
 }  // namespace
