@@ -224,18 +224,23 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
   return m;
 }
 
-void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
-                 uint32_t sources = 500) {
-  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
+// MakeStage(keys) over `batches` by two "workers" (one takes the even
+// batches, two the odd ones), merged: the Finish() batch, in key order.
+Batch RunMerged(const std::vector<Batch>& batches, const std::vector<int>& keys) {
   Stage stage = MakeStage(keys);
   Plan plan;
   QueryTimes times;
   EvalState eval(plan, &times);
   GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-  // Worker one takes the even batches, two the odd ones.
   for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
   one.Merge(std::move(two));
-  Batch out = one.Finish(8, &eval, true);
+  return one.Finish(8, &eval, true);
+}
+
+void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
+                 uint32_t sources = 500) {
+  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
+  Batch out = RunMerged(batches, keys);
   EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
   // Rows in key order: the first key ascending, missing last.
   for (size_t r = 1; r < out.size; ++r) {
@@ -475,14 +480,7 @@ TEST(GroupTable, TextKeyRunsGroupByTheirTexts) {
   }
   // Text keys, and a text with an int key (runs of ints compare values).
   for (const std::vector<int>& keys : {std::vector<int>{0, 1}, {0, 2}, {2, 1}}) {
-    Stage stage = MakeStage(keys);
-    Plan plan;
-    QueryTimes times;
-    EvalState eval(plan, &times);
-    GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-    for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
-    one.Merge(std::move(two));
-    Batch out = one.Finish(8, &eval, true);
+    Batch out = RunMerged(batches, keys);
     EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
     if (keys[1] == 1) EXPECT_EQ(out.size, keys[0] == 0 ? 9u : 21u);  // 3 x 3 (NULL too); 7 x 3
   }
