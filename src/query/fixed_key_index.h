@@ -99,7 +99,9 @@ class BasicFixedKeyIndex {
   void FindOrInsertBatch(const FixedKey* keys, size_t n, uint32_t* ids, uint8_t* inserted,
                          uint64_t* hashes) {
     for (size_t i = 0; i < n; ++i) hashes[i] = HashFixedKey(keys[i]);
-    constexpr size_t kAhead = 16;
+    // 32 keys ahead (was 16): a row costs ~10 ns, and a miss to memory on
+    // this VM takes longer than 16 of them (store Q1/Q2: 1-2% less CPU).
+    constexpr size_t kAhead = 32;
     for (size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) __builtin_prefetch(&slots_[hashes[i + kAhead] & (slots_.size() - 1)]);
       bool ins = false;
