@@ -9,6 +9,7 @@
 #include "query/evaluator.h"
 #include "query/json.h"
 #include "query/parse_pushdown.h"
+#include "query/row_collector.h"
 #include "query/store_scan_filter.h"
 #include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
@@ -525,6 +526,21 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
     }
     if (g->unflushed_events > 0) morsels_.push_back({g, nullptr, 0});
   }
+  // A query that wants the newest (or oldest) rows reads the segments that
+  // hold them first: once it holds enough, the rest are skipped by time (Next).
+  // The unflushed events, newest as a rule, come first or last.
+  const TimeOrder order = plan ? PlanTimeOrder(*plan) : TimeOrder::kNone;
+  if (order == TimeOrder::kNewestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return !a.segment && b.segment;
+      return a.segment->entry.max_timestamp_ms > b.segment->entry.max_timestamp_ms;
+    });
+  } else if (order == TimeOrder::kOldestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return a.segment && !b.segment;
+      return a.segment->entry.min_timestamp_ms < b.segment->entry.min_timestamp_ms;
+    });
+  }
 }
 
 std::vector<std::string> StoreSource::warnings() const {
@@ -535,7 +551,15 @@ std::vector<std::string> StoreSource::warnings() const {
 Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
                                int64_t end_ms, ScanCounters* counters,
                                const std::function<void(Batch&)>& sink) {
+  if (counters->stop) return false;
   size_t i = next_++;
+  // Segments whose rows are all older (newer) than the query still needs.
+  while (i < morsels_.size() && morsels_[i].segment &&
+         (morsels_[i].segment->entry.max_timestamp_ms < counters->needed_from_ms ||
+          morsels_[i].segment->entry.min_timestamp_ms > counters->needed_to_ms)) {
+    if (stats_) ++stats_->segments_skipped;
+    i = next_++;
+  }
   if (i >= morsels_.size()) return false;
   const Morsel& m = morsels_[i];
   if (m.segment) {
@@ -675,8 +699,12 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     const storage::RowGroupMeta& rg = footer.row_groups[g];
     const storage::ColumnStats* ts =
         ts_col >= 0 ? &rg.chunks[static_cast<size_t>(ts_col)].stats : nullptr;
+    if (counters->stop) break;
+    // Outside the query's time range, or the range of rows it still needs.
     if (CanSkip(footer, static_cast<int>(g)) ||
-        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms))) {
+        (ts && ts->has_range &&
+         (ts->max < std::max(start_ms, counters->needed_from_ms.load()) ||
+          ts->min > std::min(end_ms, counters->needed_to_ms.load())))) {
       if (stats_) ++stats_->row_groups_skipped;
       blk = end;
       continue;
