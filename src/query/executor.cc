@@ -42,15 +42,14 @@ int64_t SteadyMs() {
       .count();
 }
 
-// Tells the scan which rows can no longer make the answer (time-ordered
-// collections that hold their bound; see RowCollector::TimeThreshold).
-void PublishThreshold(const RowCollector& rows, TimeOrder order, ScanCounters* counters) {
-  std::optional<int64_t> t = rows.TimeThreshold();
+// Tells the scan which rows can no longer make the answer (collections with
+// an order key that hold their bound; see RowCollector::KeyThreshold).
+void PublishThreshold(const RowCollector& rows, const OrderKey& key, ScanCounters* counters) {
+  std::optional<int64_t> t = rows.KeyThreshold();
   if (!t) return;
-  std::atomic<int64_t>& bound =
-      order == TimeOrder::kNewestFirst ? counters->needed_from_ms : counters->needed_to_ms;
+  std::atomic<int64_t>& bound = key.descending ? counters->needed_key_from : counters->needed_key_to;
   int64_t cur = bound.load(std::memory_order_relaxed);
-  if (order == TimeOrder::kNewestFirst) {
+  if (key.descending) {
     while (*t > cur && !bound.compare_exchange_weak(cur, *t, std::memory_order_relaxed)) {
     }
   } else {
@@ -319,8 +318,8 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   ScanCounters local_counters;
   ScanCounters& counters = options.counters ? *options.counters : local_counters;
   counters.stop = false;
-  counters.needed_from_ms = std::numeric_limits<int64_t>::min();
-  counters.needed_to_ms = std::numeric_limits<int64_t>::max();
+  counters.needed_key_from = std::numeric_limits<int64_t>::min();
+  counters.needed_key_to = std::numeric_limits<int64_t>::max();
   std::atomic<uint64_t> passed{0};  // rows collected by all workers (limit any)
   std::mutex source_mu;
   Status source_status;
@@ -414,9 +413,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
               } else {
                 const size_t n = b.size;
                 out.rows.Add(std::move(b), &state);
-                if (collect.time_order != TimeOrder::kNone) {
-                  PublishThreshold(out.rows, collect.time_order, &counters);
-                }
+                if (collect.key.slot >= 0) PublishThreshold(out.rows, collect.key, &counters);
                 // limit any: every worker stops once all of them have enough.
                 if (collect.kind == CollectPlan::Kind::kAny &&
                     passed.fetch_add(n, std::memory_order_relaxed) + n >= collect.bound) {

@@ -55,28 +55,31 @@ size_t FirstBlockingStage(const Plan& plan) {
   return plan.stages.size();
 }
 
-TimeOrder PlanTimeOrder(const Plan& plan) {
+OrderKey PlanOrderKey(const Plan& plan) {
   const size_t i = FirstBlockingStage(plan);
   const int ts = plan.scan.timestamp_slot;
-  if (ts < 0 || Rewrites(plan, i, ts)) return TimeOrder::kNone;
-  if (i == plan.stages.size()) return plan.has_stats ? TimeOrder::kNone : TimeOrder::kNewestFirst;
-  const Stage& st = plan.stages[i];
-  if (st.kind == CommandKind::kLimit) {
-    return st.limit_any || st.limit_tail ? TimeOrder::kNone : TimeOrder::kNewestFirst;
+  OrderKey key;
+  if (i == plan.stages.size()) {
+    if (!plan.has_stats) key.slot = ts;
+  } else if (const Stage& st = plan.stages[i]; st.kind == CommandKind::kLimit) {
+    if (!st.limit_any && !st.limit_tail) key.slot = ts;
+  } else if (st.kind == CommandKind::kSort && !st.sort_keys.empty() &&
+             st.sort_keys[0].first->kind == BoundKind::kSlot) {
+    key = {st.sort_keys[0].first->slot, st.sort_keys[0].second};
   }
-  if (st.kind == CommandKind::kSort && !st.sort_keys.empty()) {
-    const BoundExpr& key = *st.sort_keys[0].first;
-    if (key.kind == BoundKind::kSlot && key.slot == ts) {
-      return st.sort_keys[0].second ? TimeOrder::kNewestFirst : TimeOrder::kOldestFirst;
-    }
-  }
-  return TimeOrder::kNone;
+  if (key.slot < 0 || Rewrites(plan, i, key.slot)) return {};
+  return key;
+}
+
+TimeOrder PlanTimeOrder(const Plan& plan) {
+  const OrderKey key = PlanOrderKey(plan);
+  if (key.slot < 0 || key.slot != plan.scan.timestamp_slot) return TimeOrder::kNone;
+  return key.descending ? TimeOrder::kNewestFirst : TimeOrder::kOldestFirst;
 }
 
 CollectPlan PlanCollect(const Plan& plan, int64_t cap) {
   CollectPlan c;
   c.ts_slot = plan.scan.timestamp_slot;
-  c.time_order = PlanTimeOrder(plan);
   const size_t i = FirstBlockingStage(plan);
   const size_t end = plan.stages.size();
   const size_t capped = cap > 0 ? static_cast<size_t>(cap) : 0;
@@ -101,8 +104,8 @@ CollectPlan PlanCollect(const Plan& plan, int64_t cap) {
     c.kind = st.limit_any ? CollectPlan::Kind::kAny : CollectPlan::Kind::kNewest;
     if (c.kind == CollectPlan::Kind::kNewest && c.ts_slot < 0) c.kind = CollectPlan::Kind::kAll;
   }
-  if (c.kind == CollectPlan::Kind::kAll || c.kind == CollectPlan::Kind::kAny) {
-    c.time_order = TimeOrder::kNone;
+  if (c.kind == CollectPlan::Kind::kSorted || c.kind == CollectPlan::Kind::kNewest) {
+    c.key = PlanOrderKey(plan);
   }
   return c;
 }
@@ -236,8 +239,8 @@ Batch RowCollector::Build(bool consume) {
   return out;
 }
 
-std::optional<int64_t> RowCollector::TimeThreshold() const {
-  if (!top_ || plan_->time_order == TimeOrder::kNone) return std::nullopt;
+std::optional<int64_t> RowCollector::KeyThreshold() const {
+  if (!top_ || plan_->key.slot < 0) return std::nullopt;
   const Batch& top = parts_[0];
   const Column& c = top.columns[KeyColumn(0)];
   const size_t worst = top.size - 1;

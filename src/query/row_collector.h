@@ -37,9 +37,19 @@
 
 namespace flowlens::query {
 
-// The order in which rows by @timestamp can still make a query's answer; the
-// store scan reads segments in this order, and skips those whose time range
-// cannot beat the rows already kept (ScanCounters::needed_from_ms/_to_ms).
+// The first key of the order in which rows make a query's answer, when the
+// scan can see it as is: @timestamp (newest first for `limit N` and for a
+// query with no blocking command; as sorted), or the field a first `sort`
+// sorts on first, when no command before it rewrites it. The store scan
+// skips segments and row groups whose statistics show every value of the
+// key is worse than the worst row kept (ScanCounters::needed_key_from/_to).
+struct OrderKey {
+  int slot = -1;  // -1: none
+  bool descending = true;
+};
+
+// The order in which the store reads segments by time (when the order key
+// is @timestamp).
 enum class TimeOrder : uint8_t { kNone, kNewestFirst, kOldestFirst };
 
 struct CollectPlan {
@@ -48,16 +58,17 @@ struct CollectPlan {
   const Stage* sort = nullptr;  // kSorted: the sort stage
   size_t bound = 0;             // rows kept (kSorted, kNewest, kAny)
   int ts_slot = -1;
-  // Whether the kept rows' first key is @timestamp (as read), and its direction.
-  TimeOrder time_order = TimeOrder::kNone;
+  // kSorted, kNewest: the first key, when the scan can skip by it.
+  OrderKey key;
 };
 
 // Index of the first blocking stage (stats, sort, limit, dedup), or
 // plan.stages.size() when there is none.
 size_t FirstBlockingStage(const Plan& plan);
 
-// The time order of the plan's collection (see above); kNone for queries whose
-// first blocking command is stats.
+// The plan's order key (see above); none for queries whose first blocking
+// command is stats, dedup, `limit any` or `tail`.
+OrderKey PlanOrderKey(const Plan& plan);
 TimeOrder PlanTimeOrder(const Plan& plan);
 
 // How the rows reaching the first blocking stage are kept; `cap` is the
@@ -79,10 +90,11 @@ class RowCollector {
   // The rows held, in no particular order, with the query's slots only.
   // With `consume`, the collector is left empty.
   Batch Build(bool consume);
-  // Once a time-ordered collection holds its bound: the @timestamp of its
-  // worst row. Rows strictly older (kNewestFirst) or newer (kOldestFirst)
-  // cannot make the answer.
-  std::optional<int64_t> TimeThreshold() const;
+  // Once a collection with an order key holds its bound: the key of its
+  // worst row, when an int or a timestamp. Rows whose key is strictly worse
+  // (smaller when descending, larger when ascending; or missing) cannot make
+  // the answer.
+  std::optional<int64_t> KeyThreshold() const;
 
  private:
   bool Ranked() const {

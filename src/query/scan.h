@@ -89,11 +89,12 @@ struct ScanCounters {
   std::atomic<uint64_t> bytes{0};    // bytes of text read
   // Set by the query while it runs, for the scan to skip work that cannot
   // change the answer (a scan may ignore them): `stop` once the query has
-  // all the rows it needs (limit any); events with @timestamp outside
-  // [needed_from_ms, needed_to_ms] can no longer make it (row_collector.h).
+  // all the rows it needs (limit any); events whose order key
+  // (row_collector.h PlanOrderKey: @timestamp, or the first sort key) is an
+  // int outside [needed_key_from, needed_key_to] can no longer make it.
   std::atomic<bool> stop{false};
-  std::atomic<int64_t> needed_from_ms{std::numeric_limits<int64_t>::min()};
-  std::atomic<int64_t> needed_to_ms{std::numeric_limits<int64_t>::max()};
+  std::atomic<int64_t> needed_key_from{std::numeric_limits<int64_t>::min()};
+  std::atomic<int64_t> needed_key_to{std::numeric_limits<int64_t>::max()};
 };
 
 // Reads files one after another into chunks. Detects the header line of each

@@ -529,6 +529,14 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
   // A query that wants the newest (or oldest) rows reads the segments that
   // hold them first: once it holds enough, the rest are skipped by time (Next).
   // The unflushed events, newest as a rule, come first or last.
+  if (plan) {
+    const OrderKey key = PlanOrderKey(*plan);
+    if (key.slot >= 0 && key.slot == plan->scan.timestamp_slot) {
+      order_field_ = kOrderByTime;
+    } else if (key.slot >= 0) {
+      order_field_ = ScanFieldOf(*plan, key.slot);
+    }
+  }
   const TimeOrder order = plan ? PlanTimeOrder(*plan) : TimeOrder::kNone;
   if (order == TimeOrder::kNewestFirst) {
     std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
@@ -553,10 +561,11 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
                                const std::function<void(Batch&)>& sink) {
   if (counters->stop) return false;
   size_t i = next_++;
-  // Segments whose rows are all older (newer) than the query still needs.
-  while (i < morsels_.size() && morsels_[i].segment &&
-         (morsels_[i].segment->entry.max_timestamp_ms < counters->needed_from_ms ||
-          morsels_[i].segment->entry.min_timestamp_ms > counters->needed_to_ms)) {
+  // Segments whose rows are all older (newer) than the query still needs
+  // (RowCollector::KeyThreshold), known from the manifest without opening them.
+  while (i < morsels_.size() && morsels_[i].segment && order_field_ == kOrderByTime &&
+         OutsideNeeded(morsels_[i].segment->entry.min_timestamp_ms,
+                       morsels_[i].segment->entry.max_timestamp_ms, *counters)) {
     if (stats_) ++stats_->segments_skipped;
     i = next_++;
   }
@@ -612,7 +621,7 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     return Status::DataLoss("skipped the rest of " + m.segment->path + ": " + st.message());
   };
   const storage::SegmentFooter& footer = reader->footer();
-  if (CanSkip(footer, -1)) {
+  if (CanSkip(footer, -1) || NotNeeded(footer, -1, *counters)) {
     if (stats_) ++stats_->segments_skipped;
     return Status::Ok();
   }
@@ -700,11 +709,11 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     const storage::ColumnStats* ts =
         ts_col >= 0 ? &rg.chunks[static_cast<size_t>(ts_col)].stats : nullptr;
     if (counters->stop) break;
-    // Outside the query's time range, or the range of rows it still needs.
+    // Outside the query's time range, or no row can make the answer by the
+    // order key's statistics.
     if (CanSkip(footer, static_cast<int>(g)) ||
-        (ts && ts->has_range &&
-         (ts->max < std::max(start_ms, counters->needed_from_ms.load()) ||
-          ts->min > std::min(end_ms, counters->needed_to_ms.load())))) {
+        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms)) ||
+        NotNeeded(footer, static_cast<int>(g), *counters)) {
       if (stats_) ++stats_->row_groups_skipped;
       blk = end;
       continue;
@@ -780,6 +789,28 @@ bool StoreSource::CanSkip(const storage::SegmentFooter& f, int row_group) const 
     }
   }
   return false;
+}
+
+bool StoreSource::OutsideNeeded(int64_t min, int64_t max, const ScanCounters& counters) {
+  return max < counters.needed_key_from.load(std::memory_order_relaxed) ||
+         min > counters.needed_key_to.load(std::memory_order_relaxed);
+}
+
+bool StoreSource::NotNeeded(const storage::SegmentFooter& f, int row_group,
+                            const ScanCounters& counters) const {
+  if (order_field_ < 0 && order_field_ != kOrderByTime) return false;
+  const uint16_t id = order_field_ == kOrderByTime ? storage::format::kColTimestamp
+                                                   : static_cast<uint16_t>(order_field_);
+  // Raw events: a field may come from JSON, which has no statistics.
+  if (order_field_ != kOrderByTime && f.format.empty()) return false;
+  const int c = f.ColumnIndex(id);
+  if (c < 0) return false;
+  const storage::ColumnStats st =
+      row_group < 0 ? f.Stats(id)
+                    : f.row_groups[static_cast<size_t>(row_group)].chunks[static_cast<size_t>(c)].stats;
+  // Missing values rank last: a chunk with a range is skipped when all its
+  // values rank after the worst row kept; ints only (strings have no range).
+  return st.has_range && OutsideNeeded(st.min, st.max, counters);
 }
 
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {

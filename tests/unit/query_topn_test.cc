@@ -324,6 +324,12 @@ TEST_F(TopNStore, TimeOrderedQueriesReadTheNewestSegmentsOnly) {
     EXPECT_EQ(Run(fields + ", bytes | sort bytes desc | limit 20", threads, &bytes_stats).rows,
               Head(Run(fields + ", bytes | sort bytes desc", 1, nullptr), 20));
     EXPECT_EQ(bytes_stats.segments_read, segments);
+    // A first sort key that is a stored int field: segments whose statistics
+    // show no value can beat the rows kept go unread.
+    StoreScanStats start_stats;
+    EXPECT_EQ(Run(fields + ", start | sort start asc | limit 20", threads, &start_stats).rows,
+              Head(Run(fields + ", start | sort start asc", 1, nullptr), 20));
+    EXPECT_LE(start_stats.segments_read, static_cast<uint64_t>(threads));
   }
 }
 
