@@ -83,13 +83,11 @@ CollectPlan PlanCollect(const Plan& plan, int64_t cap) {
   const size_t i = FirstBlockingStage(plan);
   const size_t end = plan.stages.size();
   const size_t capped = cap > 0 ? static_cast<size_t>(cap) : 0;
-  if (i == end) {
+  const Stage* st = i < end ? &plan.stages[i] : nullptr;
+  if (!st) {
     if (capped && c.ts_slot >= 0) c.kind = CollectPlan::Kind::kNewest, c.bound = capped;
-    return c;
-  }
-  const Stage& st = plan.stages[i];
-  if (st.kind == CommandKind::kSort) {
-    c.sort = &st;
+  } else if (st->kind == CommandKind::kSort) {
+    c.sort = st;
     if (i + 1 < end && plan.stages[i + 1].kind == CommandKind::kLimit &&
         !plan.stages[i + 1].limit_tail && plan.stages[i + 1].limit > 0) {
       c.bound = static_cast<size_t>(plan.stages[i + 1].limit);
@@ -99,9 +97,9 @@ CollectPlan PlanCollect(const Plan& plan, int64_t cap) {
       c.bound = capped;
     }
     if (c.bound) c.kind = CollectPlan::Kind::kSorted;
-  } else if (st.kind == CommandKind::kLimit && !st.limit_tail && st.limit > 0) {
-    c.bound = static_cast<size_t>(st.limit);
-    c.kind = st.limit_any ? CollectPlan::Kind::kAny : CollectPlan::Kind::kNewest;
+  } else if (st->kind == CommandKind::kLimit && !st->limit_tail && st->limit > 0) {
+    c.bound = static_cast<size_t>(st->limit);
+    c.kind = st->limit_any ? CollectPlan::Kind::kAny : CollectPlan::Kind::kNewest;
     if (c.kind == CollectPlan::Kind::kNewest && c.ts_slot < 0) c.kind = CollectPlan::Kind::kAll;
   }
   if (c.kind == CollectPlan::Kind::kSorted || c.kind == CollectPlan::Kind::kNewest) {

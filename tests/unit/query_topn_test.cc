@@ -277,10 +277,10 @@ class TopNStore : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  QueryResult Run(const std::string& q, int threads, StoreScanStats* stats) {
+  QueryResult Run(const std::string& q, int threads, StoreScanStats* stats, int64_t cap = 0) {
     auto snap = store_->Snapshot();
     QueryOptions opts;
-    opts.limit = 0;
+    opts.limit = cap;
     opts.threads = threads;
     SourceFactory make = [&](const Plan& plan) -> Result<std::unique_ptr<ScanSource>> {
       std::vector<const storage::GroupSnapshot*> groups{snap->FindGroup("/vpc/flows")};
@@ -315,6 +315,10 @@ TEST_F(TopNStore, TimeOrderedQueriesReadTheNewestSegmentsOnly) {
     StoreScanStats limit_stats;
     EXPECT_EQ(Run(fields + " | limit 5", threads, &limit_stats).rows, Head(all, 5));
     EXPECT_LE(limit_stats.segments_read, static_cast<uint64_t>(threads));
+    // No blocking command, under the result cap: the newest rows too.
+    StoreScanStats cap_stats;
+    EXPECT_EQ(Run(fields, threads, &cap_stats, 30).rows, Head(all, 30));
+    EXPECT_LE(cap_stats.segments_read, static_cast<uint64_t>(threads));
     StoreScanStats asc_stats;
     EXPECT_EQ(Run(fields + " | sort @timestamp asc | limit 20", threads, &asc_stats).rows,
               Head(oldest, 20));
