@@ -135,7 +135,8 @@ Batch GatherRows(const std::vector<const Batch*>& parts, const std::vector<RowRe
   out.size = n;
   out.columns.resize(column_count);
   Arena& arena = *out.arena;
-  bool keep_parts = !own_strings;
+  // Whether the output points into the parts' buffers: shared strings, JSON.
+  bool keep_parts = false;
   auto column_of = [&](const RowRef& ref, size_t c) -> const Column* {
     const Batch& p = *parts[ref.part];
     return c < p.columns.size() ? &p.columns[c] : nullptr;
@@ -206,6 +207,7 @@ Batch GatherRows(const std::vector<const Batch*>& parts, const std::vector<RowRe
           fill(&Column::strings, o.strings, [&](std::string_view s) { return arena.Store(s); });
         } else {
           fill(&Column::strings, o.strings, same);
+          keep_parts = true;
         }
         break;
       default:

@@ -42,7 +42,8 @@ struct RowRef {
 // it keeps none of the parts' buffers alive (unless a JSON value needs
 // them): a few rows picked out of many batches then hold only their own
 // bytes. Without, strings keep pointing into the parts' buffers, which the
-// new batch keeps alive.
+// new batch keeps alive (only when it has such strings: a concatenation of
+// numbers and addresses lets the parts' input chunks go).
 Batch GatherRows(const std::vector<const Batch*>& parts, const std::vector<RowRef>& rows,
                  size_t column_count, bool own_strings);
 

@@ -141,15 +141,29 @@ void RowCollector::Add(Batch&& batch, EvalState* state) {
   }
   if (top_) {
     // Why it is fast: once cut, most rows lose to the worst row kept on the
-    // first key (a typed int comparison for counts and timestamps) and are
-    // dropped here, before any copy.
+    // first key and are dropped here, before any copy; an int key of the
+    // same kind is compared on its array, the rest only on a tie.
     const Batch& top = parts_[0];
     const size_t worst = top.size - 1;
     keep_.resize(batch.size);
     size_t kept = 0;
-    for (size_t r = 0; r < batch.size; ++r) {
-      keep_[r] = Compare(batch, r, top, worst) < 0;
-      kept += keep_[r];
+    const Column& mine = batch.columns[KeyColumn(0)];
+    const Column& theirs = top.columns[KeyColumn(0)];
+    if (mine.kind == theirs.kind &&
+        (mine.kind == ColumnKind::kInt || mine.kind == ColumnKind::kTimestamp) &&
+        mine.valid.empty() && theirs.IsValid(worst)) {
+      const int64_t t = theirs.ints[worst];
+      const bool desc = KeyDescending(0);
+      for (size_t r = 0; r < batch.size; ++r) {
+        const int64_t v = mine.ints[r];
+        keep_[r] = v == t ? Compare(batch, r, top, worst) < 0 : (v > t) == desc;
+        kept += keep_[r];
+      }
+    } else {
+      for (size_t r = 0; r < batch.size; ++r) {
+        keep_[r] = Compare(batch, r, top, worst) < 0;
+        kept += keep_[r];
+      }
     }
     if (kept == 0) return;
     if (kept * 2 < batch.size) {
@@ -201,6 +215,28 @@ void RowCollector::MaybeCut() {
   }
 }
 
+namespace {
+
+// A row's rank under one int key, as plain integers: compared as a tuple in
+// the order of CompareKey (missing last, the direction folded into `key`),
+// then input order, then position.
+struct IntRank {
+  uint8_t missing;
+  uint64_t key;
+  uint32_t source;
+  uint64_t row;
+  RowRef ref;
+  bool operator<(const IntRank& o) const {
+    if (missing != o.missing) return missing < o.missing;
+    if (key != o.key) return key < o.key;
+    if (source != o.source) return source < o.source;
+    if (row != o.row) return row < o.row;
+    return ref.part != o.ref.part ? ref.part < o.ref.part : ref.row < o.ref.row;
+  }
+};
+
+}  // namespace
+
 void RowCollector::Cut() {
   std::vector<const Batch*> ptrs;
   std::vector<RowRef> refs;
@@ -210,13 +246,42 @@ void RowCollector::Cut() {
     ptrs.push_back(&b);
   }
   const size_t keep = std::min(plan_->bound, refs.size());
-  if (Ranked()) {
-    auto less = [&](const RowRef& a, const RowRef& b) {
-      const int c = Compare(*ptrs[a.part], a.row, *ptrs[b.part], b.row);
-      if (c) return c < 0;
-      return a.part != b.part ? a.part < b.part : a.row < b.row;
-    };
-    std::partial_sort(refs.begin(), refs.begin() + static_cast<long>(keep), refs.end(), less);
+  // Only the best `keep` rows are needed, in no order but the worst last
+  // (the admission test and the scan's threshold read it): a selection,
+  // O(rows), not a sort.
+  if (Ranked() && keep > 0) {
+    const long nth = static_cast<long>(keep) - 1;
+    const Column& first = parts_[0].columns[KeyColumn(0)];
+    const bool one_int_key =
+        KeyCount() == 1 &&
+        (first.kind == ColumnKind::kInt || first.kind == ColumnKind::kTimestamp) &&
+        std::all_of(parts_.begin(), parts_.end(),
+                    [&](const Batch& b) { return b.columns[KeyColumn(0)].kind == first.kind; });
+    if (one_int_key) {
+      // Why it is fast: the ranks are flat integers compared in place, not
+      // rows looked up through their batches and columns (bench/topn_bench.cc).
+      const bool desc = KeyDescending(0);
+      std::vector<IntRank> ranks(refs.size());
+      for (size_t i = 0; i < refs.size(); ++i) {
+        const Batch& b = *ptrs[refs[i].part];
+        const size_t r = refs[i].row;
+        const Column& c = b.columns[KeyColumn(0)];
+        const bool valid = c.IsValid(r);
+        const int64_t v = valid ? (desc ? ~c.ints[r] : c.ints[r]) : 0;
+        ranks[i] = {static_cast<uint8_t>(!valid), static_cast<uint64_t>(v) ^ (uint64_t{1} << 63),
+                    b.source_ids.empty() ? 0 : b.source_ids[r], b.row_ids.empty() ? 0 : b.row_ids[r],
+                    refs[i]};
+      }
+      std::nth_element(ranks.begin(), ranks.begin() + nth, ranks.end());
+      for (size_t i = 0; i < keep; ++i) refs[i] = ranks[i].ref;
+    } else {
+      auto less = [&](const RowRef& a, const RowRef& b) {
+        const int c = Compare(*ptrs[a.part], a.row, *ptrs[b.part], b.row);
+        if (c) return c < 0;
+        return a.part != b.part ? a.part < b.part : a.row < b.row;
+      };
+      std::nth_element(refs.begin(), refs.begin() + nth, refs.end(), less);
+    }
   }
   refs.resize(keep);
   const size_t columns = plan_->kind == CollectPlan::Kind::kSorted ? slots_ + KeyCount() : slots_;

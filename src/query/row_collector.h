@@ -14,7 +14,7 @@
 // - otherwise (dedup, tail, a sort with no bound) every row.
 //
 // A bounded collector appends batches and, when it holds more than twice the
-// bound plus a batch, cuts to the best `bound` rows (copying their strings,
+// bound plus a batch, selects the best `bound` rows (copying their strings,
 // so that the batches they came from can go). Once cut, a new row is kept
 // only if it beats the worst row kept. Each worker's best rows contain its
 // share of the overall best, so the union of the workers' collections sorted
@@ -117,7 +117,7 @@ class RowCollector {
   size_t slots_ = 0;
   std::vector<Batch> parts_;  // kSorted: the sort keys' columns after the slots
   size_t rows_ = 0;
-  // parts_[0] holds exactly `bound` rows, best first (a cut's result).
+  // parts_[0] holds exactly `bound` rows, its worst last (a cut's result).
   bool top_ = false;
   std::vector<uint8_t> keep_;  // scratch
 };
