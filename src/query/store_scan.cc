@@ -8,6 +8,7 @@
 #include "flowlog/field_catalog.h"
 #include "query/evaluator.h"
 #include "query/json.h"
+#include "query/message_filter.h"
 #include "query/parse_pushdown.h"
 #include "query/row_collector.h"
 #include "query/store_scan_filter.h"
@@ -392,6 +393,45 @@ bool NeedsTimestamp(const Plan& plan) {
   return true;
 }
 
+// The text that stands in for @message in the rows a segment hands out after
+// the message terms (message_filter.h) passed them, when nothing else reads
+// @message: the query is leading filters, whose other conjuncts do not read
+// it, then stats, whose keys and aggregates do not (after stats only its
+// outputs are seen). The text passes every term: it holds each positive
+// term's text and no negated one's. Empty when there is no such text.
+std::string MessageStandIn(const Plan& plan, int message_slot,
+                           const std::vector<MessageTerm>& terms,
+                           const std::vector<const BoundExpr*>& term_exprs) {
+  if (message_slot < 0 || terms.empty()) return "";
+  size_t i = 0;
+  for (; i < plan.stages.size() && plan.stages[i].kind == CommandKind::kFilter; ++i) {}
+  if (i == plan.stages.size() || plan.stages[i].kind != CommandKind::kStats) return "";
+  for (const BoundExpr* e : LeadingFilterConjuncts(plan)) {
+    if (std::find(term_exprs.begin(), term_exprs.end(), e) == term_exprs.end() &&
+        UsesSlot(*e, message_slot)) {
+      return "";
+    }
+  }
+  const Stage& stats = plan.stages[i];
+  for (const auto& g : stats.group_exprs) {
+    if (UsesSlot(*g, message_slot)) return "";
+  }
+  for (const AggSpec& a : stats.aggregates) {
+    if (a.arg && UsesSlot(*a.arg, message_slot)) return "";
+  }
+  std::string text;
+  for (const MessageTerm& t : terms) {
+    if (t.negate) continue;
+    if (!text.empty()) text += ' ';
+    text += t.text;
+  }
+  if (text.empty()) text = " ";  // only negated terms: a text none of them is in
+  for (const MessageTerm& t : terms) {
+    if (t.negate && text.find(t.text) != std::string::npos) return "";
+  }
+  return text;
+}
+
 // The query's fields as this group's rows provide them; fills `req` with the
 // columns to read.
 std::vector<Binding> BindFields(const ScanRequest& request, const Layout& layout,
@@ -491,6 +531,19 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
         prefilters_.push_back(e);
       }
     }
+  }
+  // `@message like "text"` conjuncts: tested on the stored columns before any
+  // line is rebuilt (message_filter.h).
+  if (plan) {
+    message_slot_ = ScanFieldSlot(*plan, "@message");
+    std::vector<const BoundExpr*> term_exprs;
+    for (const BoundExpr* e : LeadingFilterConjuncts(*plan)) {
+      if (auto t = MessageTermOf(*e, message_slot_)) {
+        message_terms_.push_back(std::move(*t));
+        term_exprs.push_back(e);
+      }
+    }
+    message_stand_in_ = MessageStandIn(*plan, message_slot_, message_terms_, term_exprs);
   }
   // Segments and row groups are skipped on the statistics of the fields the
   // leading filters test (row_conditions.h).
@@ -694,6 +747,16 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   QueryTimes times;
   if (!prefilters_.empty() || !push.filters.empty()) state.emplace(*plan_, &times);
   const int ts_col = footer.ColumnIndex(storage::format::kColTimestamp);
+  MessageTermFilter message_filter;
+  const bool message_terms =
+      reader->layout() && message_filter.Prepare(message_terms_, *reader->layout());
+  // When only the terms read @message, the rows that passed them get a text
+  // that passes them again instead of their rebuilt lines.
+  const bool stand_in = message_terms && !message_stand_in_.empty() && !any_json;
+  if (stand_in) {
+    std::erase_if(binds, [](const Binding& b) { return b.src == Src::kMessage; });
+    req.message = false;
+  }
 
   storage::RowBlock block;
   Batch batch;
@@ -746,6 +809,14 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
         kept = Prefilter(st, block, slot_count, state ? &*state : nullptr, start_ms, end_ms,
                          &scratch, &keep);
       }
+      if (kept > 0 && message_terms) {
+        const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
+        if (Status s = reader->ReadBlock(message_filter.request(), blk, &block, stage_sel);
+            !s.ok()) {
+          return skipped_rest(s);
+        }
+        kept = message_filter.Apply(block, &keep);
+      }
       if (kept > 0 && !push.filters.empty()) {
         const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
         if (Status s = reader->ReadBlock(push.filter_req, blk, &block, stage_sel); !s.ok()) {
@@ -758,6 +829,10 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
       if (Status st = reader->ReadBlock(req, blk, &block, sel); !st.ok()) return skipped_rest(st);
       for (uint64_t& row : block.row_ids) row |= segment_bits;
       ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
+      if (stand_in) {
+        batch.columns[static_cast<size_t>(message_slot_)] =
+            Column::Constant(Value::String(batch.arena->Store(message_stand_in_)));
+      }
       if (push.on) {
         FillCaptures(request.parse_pushdown, plan_->stages[push.stage].glob_literals, block,
                      push.field_of, &batch);

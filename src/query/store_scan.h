@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "query/executor.h"
+#include "query/message_filter.h"
 #include "query/row_conditions.h"
 #include "storage/segment_reader.h"
 #include "storage/snapshot.h"
@@ -91,6 +92,12 @@ class StoreSource : public ScanSource {
   // The leading filters' int and address conditions (row_conditions.h),
   // tested on the typed columns before the conjuncts that need the evaluator.
   std::vector<FieldCondition> tests_;
+  // The leading filters' `@message like "text"` conjuncts (message_filter.h).
+  std::vector<MessageTerm> message_terms_;
+  int message_slot_ = -1;
+  // Non-empty when nothing but the terms reads @message: the text its column
+  // holds in the rows of segments the terms were tested on (store_scan.cc).
+  std::string message_stand_in_;
   // Conjuncts of the leading filters that read a single slot (see above).
   std::vector<const BoundExpr*> prefilters_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;
