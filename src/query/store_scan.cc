@@ -758,6 +758,12 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     req.message = false;
   }
 
+  // The order key when it is a flow field of this segment (see the block loop).
+  const bool key_in_segment = order_field_ >= 0 && !footer.format.empty() &&
+                              footer.ColumnIndex(static_cast<uint16_t>(order_field_)) >= 0;
+  FieldCondition key_test;
+  key_test.field_id = order_field_;
+  key_test.kind = FieldCondition::Kind::kIntRange;
   storage::RowBlock block;
   Batch batch;
   std::vector<uint8_t> keep;
@@ -797,6 +803,21 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
                                    &scratch, &keep);
           !s.ok()) {
         return skipped_rest(s);
+      }
+      if (key_in_segment) {
+        // Rows whose order key cannot beat the worst row the query keeps
+        // (RowCollector::KeyThreshold) go before any other column is read:
+        // for `sort bytes desc | limit N`, most rows once the first are in.
+        key_test.lo = counters->needed_key_from.load(std::memory_order_relaxed);
+        key_test.hi = counters->needed_key_to.load(std::memory_order_relaxed);
+        if (key_test.lo != std::numeric_limits<int64_t>::min() ||
+            key_test.hi != std::numeric_limits<int64_t>::max()) {
+          storage::SegmentReader::ColumnView view;
+          if (Status s = reader->View(blk, static_cast<uint16_t>(order_field_), &view); !s.ok()) {
+            return skipped_rest(s);
+          }
+          TestOnView(key_test, view, keep.data());
+        }
       }
       size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
       for (FilterStage& st : stages) {
