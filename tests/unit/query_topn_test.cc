@@ -116,6 +116,8 @@ TEST_F(TopN, LimitIsTheNewestEvents) {
     EXPECT_EQ(Run(fields, threads, 25).rows, Head(all, 25));  // the result cap
     // limit before other commands: they see the newest rows.
     EXPECT_EQ(Run("limit 3 | " + fields, threads).rows, Head(all, 3));
+    // tail: the end of the default order, the oldest events.
+    EXPECT_EQ(Run(fields + " | tail 4", threads).rows, Rows(all.rows.end() - 4, all.rows.end()));
   }
   EXPECT_EQ(*all.rows[0][0], "2026-11-28 07:18:19.000");
 }
