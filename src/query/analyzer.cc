@@ -642,6 +642,7 @@ Result<Plan> Analyzer::Run(AnalyzeError* error) {
       case CommandKind::kLimit:
         stage.limit = c.limit;
         stage.limit_tail = c.limit_tail;
+        stage.limit_any = c.limit_any;
         break;
       case CommandKind::kDedup:
         for (const ExprPtr& f : c.dedup_fields) {

@@ -10,6 +10,7 @@
 #include "query/json.h"
 #include "query/message_filter.h"
 #include "query/parse_pushdown.h"
+#include "query/row_collector.h"
 #include "query/store_scan_filter.h"
 #include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
@@ -578,6 +579,29 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
     }
     if (g->unflushed_events > 0) morsels_.push_back({g, nullptr, 0});
   }
+  // A query that wants the newest (or oldest) rows reads the segments that
+  // hold them first: once it holds enough, the rest are skipped by time (Next).
+  // The unflushed events, newest as a rule, come first or last.
+  if (plan) {
+    const OrderKey key = PlanOrderKey(*plan);
+    if (key.slot >= 0 && key.slot == plan->scan.timestamp_slot) {
+      order_field_ = kOrderByTime;
+    } else if (key.slot >= 0) {
+      order_field_ = ScanFieldOf(*plan, key.slot);
+    }
+  }
+  const TimeOrder order = plan ? PlanTimeOrder(*plan) : TimeOrder::kNone;
+  if (order == TimeOrder::kNewestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return !a.segment && b.segment;
+      return a.segment->entry.max_timestamp_ms > b.segment->entry.max_timestamp_ms;
+    });
+  } else if (order == TimeOrder::kOldestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return a.segment && !b.segment;
+      return a.segment->entry.min_timestamp_ms < b.segment->entry.min_timestamp_ms;
+    });
+  }
 }
 
 std::vector<std::string> StoreSource::warnings() const {
@@ -588,7 +612,16 @@ std::vector<std::string> StoreSource::warnings() const {
 Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
                                int64_t end_ms, ScanCounters* counters,
                                const std::function<void(Batch&)>& sink) {
+  if (counters->stop) return false;
   size_t i = next_++;
+  // Segments whose rows are all older (newer) than the query still needs
+  // (RowCollector::KeyThreshold), known from the manifest without opening them.
+  while (i < morsels_.size() && morsels_[i].segment && order_field_ == kOrderByTime &&
+         OutsideNeeded(morsels_[i].segment->entry.min_timestamp_ms,
+                       morsels_[i].segment->entry.max_timestamp_ms, *counters)) {
+    if (stats_) ++stats_->segments_skipped;
+    i = next_++;
+  }
   if (i >= morsels_.size()) return false;
   const Morsel& m = morsels_[i];
   if (m.segment) {
@@ -641,7 +674,7 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     return Status::DataLoss("skipped the rest of " + m.segment->path + ": " + st.message());
   };
   const storage::SegmentFooter& footer = reader->footer();
-  if (CanSkip(footer, -1)) {
+  if (CanSkip(footer, -1) || NotNeeded(footer, -1, *counters)) {
     if (stats_) ++stats_->segments_skipped;
     return Status::Ok();
   }
@@ -725,6 +758,12 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     req.message = false;
   }
 
+  // The order key when it is a flow field of this segment (see the block loop).
+  const bool key_in_segment = order_field_ >= 0 && !footer.format.empty() &&
+                              footer.ColumnIndex(static_cast<uint16_t>(order_field_)) >= 0;
+  FieldCondition key_test;
+  key_test.field_id = order_field_;
+  key_test.kind = FieldCondition::Kind::kIntRange;
   storage::RowBlock block;
   Batch batch;
   std::vector<uint8_t> keep;
@@ -738,8 +777,12 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     const storage::RowGroupMeta& rg = footer.row_groups[g];
     const storage::ColumnStats* ts =
         ts_col >= 0 ? &rg.chunks[static_cast<size_t>(ts_col)].stats : nullptr;
+    if (counters->stop) break;
+    // Outside the query's time range, or no row can make the answer by the
+    // order key's statistics.
     if (CanSkip(footer, static_cast<int>(g)) ||
-        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms))) {
+        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms)) ||
+        NotNeeded(footer, static_cast<int>(g), *counters)) {
       if (stats_) ++stats_->row_groups_skipped;
       blk = end;
       continue;
@@ -760,6 +803,21 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
                                    &scratch, &keep);
           !s.ok()) {
         return skipped_rest(s);
+      }
+      if (key_in_segment) {
+        // Rows whose order key cannot beat the worst row the query keeps
+        // (RowCollector::KeyThreshold) go before any other column is read:
+        // for `sort bytes desc | limit N`, most rows once the first are in.
+        key_test.lo = counters->needed_key_from.load(std::memory_order_relaxed);
+        key_test.hi = counters->needed_key_to.load(std::memory_order_relaxed);
+        if (key_test.lo != std::numeric_limits<int64_t>::min() ||
+            key_test.hi != std::numeric_limits<int64_t>::max()) {
+          storage::SegmentReader::ColumnView view;
+          if (Status s = reader->View(blk, static_cast<uint16_t>(order_field_), &view); !s.ok()) {
+            return skipped_rest(s);
+          }
+          TestOnView(key_test, view, keep.data());
+        }
       }
       size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
       for (FilterStage& st : stages) {
@@ -827,6 +885,28 @@ bool StoreSource::CanSkip(const storage::SegmentFooter& f, int row_group) const 
     }
   }
   return false;
+}
+
+bool StoreSource::OutsideNeeded(int64_t min, int64_t max, const ScanCounters& counters) {
+  return max < counters.needed_key_from.load(std::memory_order_relaxed) ||
+         min > counters.needed_key_to.load(std::memory_order_relaxed);
+}
+
+bool StoreSource::NotNeeded(const storage::SegmentFooter& f, int row_group,
+                            const ScanCounters& counters) const {
+  if (order_field_ < 0 && order_field_ != kOrderByTime) return false;
+  const uint16_t id = order_field_ == kOrderByTime ? storage::format::kColTimestamp
+                                                   : static_cast<uint16_t>(order_field_);
+  // Raw events: a field may come from JSON, which has no statistics.
+  if (order_field_ != kOrderByTime && f.format.empty()) return false;
+  const int c = f.ColumnIndex(id);
+  if (c < 0) return false;
+  const storage::ColumnStats st =
+      row_group < 0 ? f.Stats(id)
+                    : f.row_groups[static_cast<size_t>(row_group)].chunks[static_cast<size_t>(c)].stats;
+  // Missing values rank last: a chunk with a range is skipped when all its
+  // values rank after the worst row kept; ints only (strings have no range).
+  return st.has_range && OutsideNeeded(st.min, st.max, counters);
 }
 
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {
