@@ -289,6 +289,10 @@ bool SegmentReader::Expand(Decoded* d) {
 bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,
                          FieldColumn* col) {
   const size_t m = rows.size();
+  // Each output vector is sized to m (a no-op for a column reused from the
+  // block before, which had as many rows: no zero-fill) and overwritten, or
+  // emptied when the chunk has none of it.
+  bool ints = false, addrs = false, strings = false, code = false, valid = false;
   // `loc(r)` gives the side (0 or 1) and the position of row r's value. Why
   // it is fast: the loops are instantiated for plain chunks (side 0, position
   // r: the same loop as a copy) and for mirrored ones, where the side is an
@@ -302,7 +306,9 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
       const LazyAddressColumn* side[2] = {&s0.lazy, &s1.lazy};
       const bool flags = s0.lazy.valid_bits != nullptr || s1.lazy.valid_bits != nullptr;
       col->addrs.resize(m);
-      col->valid.resize(flags ? m : 0);
+      addrs = true;
+      valid = flags;
+      if (flags) col->valid.resize(m);
       for (size_t i = 0; i < m; ++i) {
         auto [k, p] = loc(rows[i]);
         bool present;
@@ -313,18 +319,19 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
     }
     if (s0.form == Form::kAddress) {
       const uint32_t* small[2] = {s0.small.data(), s1.small.data()};
-      col->addrs.clear();
-      col->addrs.reserve(m);
+      col->addrs.resize(m);
+      IpAddress* o = col->addrs.data();
+      addrs = true;
       if (s0.v6.empty()) {
-        for (uint32_t r : rows) {
-          auto [k, p] = loc(r);
-          col->addrs.push_back(IpAddress::V4(small[k][p]));
+        for (size_t i = 0; i < m; ++i) {
+          auto [k, p] = loc(rows[i]);
+          o[i] = IpAddress::V4(small[k][p]);
         }
       } else {
         const Decoded* side[2] = {&s0, &s1};
-        for (uint32_t r : rows) {
-          auto [k, p] = loc(r);
-          col->addrs.push_back(side[k]->AddressAt(p));
+        for (size_t i = 0; i < m; ++i) {
+          auto [k, p] = loc(rows[i]);
+          o[i] = side[k]->AddressAt(p);
         }
       }
     } else if (s0.form == Form::kDict) {
@@ -332,9 +339,11 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         col->codes.resize(m);
         for (size_t i = 0; i < m; ++i) col->codes[i] = s0.small[rows[i]];
         col->dict = s0.dict;
+        code = true;
       } else {
         col->strings.resize(m);
         for (size_t i = 0; i < m; ++i) col->strings[i] = s0.dict[s0.small[rows[i]]];
+        strings = true;
       }
     } else if (!s0.column.ints.empty()) {
       const int64_t* v[2] = {s0.column.ints.data(), s1.column.ints.data()};
@@ -344,12 +353,15 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         auto [k, p] = loc(rows[i]);
         o[i] = v[k][p];
       }
+      ints = true;
     } else if (!s0.column.addrs.empty()) {
       col->addrs.resize(m);
       for (size_t i = 0; i < m; ++i) col->addrs[i] = s0.column.addrs[rows[i]];
+      addrs = true;
     } else if (!s0.column.strings.empty()) {
       col->strings.resize(m);
       for (size_t i = 0; i < m; ++i) col->strings[i] = s0.column.strings[rows[i]];
+      strings = true;
     }
     if (!s0.column.valid.empty()) {
       const uint8_t* v[2] = {s0.column.valid.data(), s1.column.valid.data()};
@@ -358,14 +370,33 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         auto [k, p] = loc(rows[i]);
         col->valid[i] = v[k][p];
       }
+      valid = true;
     }
   };
   if (d.form == Form::kMirrored) {
     emit(*d.side[0], *d.side[1],
          [&](uint32_t r) { return std::pair<size_t, uint32_t>(d.reply[r], d.pos[r]); });
+  } else if (d.form == Form::kPlain && m > 0 && rows[m - 1] - rows[0] + 1 == m) {
+    // A run of rows of a plain chunk (every row of a block no filter
+    // thinned): one copy per vector, no gather.
+    const FieldColumn& from = d.column;
+    auto copy = [&](const auto& v, auto* to) {
+      if (v.empty()) return false;
+      to->assign(v.begin() + rows[0], v.begin() + rows[0] + m);
+      return true;
+    };
+    ints = copy(from.ints, &col->ints);
+    addrs = !ints && copy(from.addrs, &col->addrs);
+    strings = !ints && !addrs && copy(from.strings, &col->strings);
+    valid = copy(from.valid, &col->valid);
   } else {
     emit(d, d, [](uint32_t r) { return std::pair<size_t, uint32_t>(0, r); });
   }
+  if (!ints) col->ints.clear();
+  if (!addrs) col->addrs.clear();
+  if (!strings) col->strings.clear();
+  if (!code) col->codes.clear(), col->dict.clear();
+  if (!valid) col->valid.clear();
   return ok;
 }
 
@@ -518,7 +549,17 @@ Status SegmentReader::ReadBlock(const ColumnRequest& request, size_t block, RowB
 
 Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t count,
                            RowBlock* out, const uint8_t* keep) {
+  // The block's columns are refilled in place (Emit): their vectors keep
+  // their size and capacity from the block before, so a block of as many
+  // rows allocates and zero-fills nothing.
+  std::vector<FieldColumn> reused = std::move(out->fields);
+  std::vector<uint64_t> ids = std::move(out->row_ids);
+  std::vector<int64_t> times[2] = {std::move(out->timestamps), std::move(out->ingestion_times)};
   out->Clear();
+  reused.resize(req.fields.size());
+  if (req.row_ids) out->row_ids = std::move(ids);
+  if (req.timestamp) out->timestamps = std::move(times[0]);
+  if (req.ingestion_time) out->ingestion_times = std::move(times[1]);
   auto it = std::upper_bound(row_group_start_.begin(), row_group_start_.end(), first_row);
   if (it == row_group_start_.begin()) return Status::OutOfRange("no such row");
   size_t g = static_cast<size_t>(it - row_group_start_.begin()) - 1;
@@ -539,8 +580,10 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
   const std::span<const uint32_t> rows(rows_.data(), kept);
   const std::span<const uint32_t>* sel = keep ? &rows : nullptr;
   out->size = rows.size();
-  out->row_ids.resize(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
+  if (req.row_ids) {
+    out->row_ids.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
+  }
   out->keep_alive.push_back(footer_);
   auto load = [&](uint16_t id, Decoded** d) -> Status {
     int c = footer_->ColumnIndex(id);
@@ -566,8 +609,10 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       out->streams.push_back(footer_->streams[static_cast<size_t>(s)]);
     }
   }
-  for (int field : req.fields) {
-    FieldColumn col;
+  out->fields = std::move(reused);
+  for (size_t f = 0; f < req.fields.size(); ++f) {
+    const int field = req.fields[f];
+    FieldColumn& col = out->fields[f];
     col.field_id = field;
     col.kind = Catalog()[static_cast<size_t>(field)].kind;
     int c = footer_->ColumnIndex(static_cast<uint16_t>(field));
@@ -583,7 +628,6 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       if (!ok) return Corrupt("malformed column data", g, static_cast<size_t>(c));
       out->keep_alive.push_back(d->payload);
     }
-    out->fields.push_back(std::move(col));
   }
   if (req.raw_messages && !req.message) {
     Decoded* raw;
