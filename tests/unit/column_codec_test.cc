@@ -7,6 +7,7 @@
 // bytes agree with the ints; malformed input is refused.
 #include "storage/column_codec.h"
 
+#include "flowlog/field_catalog.h"
 #include "storage/format.h"
 
 #include <gtest/gtest.h>
@@ -383,6 +384,41 @@ TEST(ColumnCodec, FlagColumnsAgreeWithInts) {
         }
       }
     }
+  }
+}
+
+// The columns queries sum, group or filter on most are packed for fast
+// decoding (ChunkPackingFor); the others stay tight. Either packing gives
+// back the payload exactly, through every DecompressChunk form.
+TEST(ColumnCodec, HotColumnsArePackedForFastDecoding) {
+  for (int id : {fields::kSrcAddr, fields::kDstAddr, fields::kSrcPort, fields::kDstPort,
+                 fields::kBytes, fields::kStart}) {
+    const ColumnKind kind = id <= fields::kDstAddr ? ColumnKind::kAddress : ColumnKind::kInt;
+    EXPECT_EQ(ChunkPackingFor(static_cast<uint16_t>(id), kind), ChunkPacking::kFastDecode) << id;
+  }
+  for (int id : {fields::kPackets, fields::kEnd, fields::kProtocol, fields::kVersion}) {
+    EXPECT_EQ(ChunkPackingFor(static_cast<uint16_t>(id), ColumnKind::kInt), ChunkPacking::kTight)
+        << id;
+  }
+  EXPECT_EQ(ChunkPackingFor(format::kColTimestamp, ColumnKind::kTime), ChunkPacking::kTight);
+  // Byte counts as the writer stores them: four byte planes, the high ones in runs.
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> bytes(65536);
+  for (int64_t& b : bytes) {
+    b = static_cast<int64_t>(rng() % 9 == 0 ? rng() % 3'000'000 : 40 + rng() % 1460);
+  }
+  std::string payload;
+  EncodeIntColumn(bytes, nullptr, &payload);
+  for (ChunkPacking packing : {ChunkPacking::kTight, ChunkPacking::kFastDecode}) {
+    const std::string stored = CompressChunk(payload, 3, packing);
+    EXPECT_LT(stored.size(), payload.size() * 9 / 10);
+    std::string out;
+    ASSERT_TRUE(DecompressChunk(stored, &out).ok());
+    EXPECT_EQ(out, payload);
+    ChunkBuffer buffer;
+    std::string_view view;
+    ASSERT_TRUE(DecompressChunk(stored, &buffer, &view).ok());
+    EXPECT_EQ(view, payload);
   }
 }
 
