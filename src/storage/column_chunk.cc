@@ -131,11 +131,7 @@ Status DecompressChunk(std::string_view stored, ChunkBuffer* buffer, std::string
   StoredChunk c;
   RETURN_IF_ERROR(SplitChunk(stored, &c));
   const size_t size = c.size;
-  if (buffer->capacity < size || !buffer->data) {
-    buffer->data = std::make_unique_for_overwrite<char[]>(size == 0 ? 1 : size);
-    buffer->capacity = size;
-  }
-  *payload = std::string_view(buffer->data.get(), size);
+  *payload = std::string_view(buffer->Reserve(size), size);
   if (c.codec == ChunkCodec::kNone) {
     std::memcpy(buffer->data.get(), c.body.data(), size);
     return Status::Ok();

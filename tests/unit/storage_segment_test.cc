@@ -232,8 +232,12 @@ TEST_F(StorageSegment, SelectedRowsMatchAWholeRead) {
   const std::vector<std::string> lines = RecordsWithReplies();
   SegmentFooter f = Write(lines, &Layout::Default());
   ASSERT_GT(f.Stats(format::kColMirror).max, 0);
+  // (bytes, packets and end: int chunks kept as planes, end and @timestamp
+  // with start added, read as runs or expanded for a selection.)
   const ColumnRequest req{.fields = {fields::kSrcAddr, fields::kDstAddr, fields::kSrcPort,
-                                     fields::kDstPort, fields::kAction}};
+                                     fields::kDstPort, fields::kAction, fields::kBytes,
+                                     fields::kPackets, fields::kEnd},
+                          .timestamp = true};
   auto whole = SegmentReader::Open(DefaultFileSystem().get(), path_);
   ASSERT_TRUE(whole.ok());
   std::vector<RowBlock> all((*whole)->num_blocks());
@@ -255,12 +259,14 @@ TEST_F(StorageSegment, SelectedRowsMatchAWholeRead) {
                                  : 1;
       }
       RowBlock got;
-      ASSERT_TRUE((*r)->ReadBlock(with_codes, b, &got, keep.data()).ok());
+      Status read = (*r)->ReadBlock(with_codes, b, &got, keep.data());
+      ASSERT_TRUE(read.ok()) << read.ToString();
       size_t j = 0;
       for (size_t i = 0; i < n; ++i) {
         if (!keep[i]) continue;
         ASSERT_LT(j, got.size);
         EXPECT_EQ(got.row_ids[j], all[b].row_ids[i]);
+        EXPECT_EQ(got.timestamps[j], all[b].timestamps[i]);
         for (size_t c = 0; c < req.fields.size(); ++c) {
           const FieldColumn& w = all[b].fields[c];
           const FieldColumn& g = got.fields[c];
