@@ -292,7 +292,50 @@ void GroupTable::AddFixedOrGenericKeys(const Batch& batch) {
     });
     return;
   }
+  // Why runs are cheap: a row whose key values are those of the row before
+  // (texts: the very same views) is in the same group, without encoding or
+  // hashing its key. The store hands out dictionary views and its rows come
+  // grouped by log stream, so `by interfaceId`, `by action` or `by bin(1h),
+  // action` repeat row after row.
+  auto runs_apply = [](const Column& k) {
+    switch (k.kind) {
+      case ColumnKind::kString:
+      case ColumnKind::kInt:
+      case ColumnKind::kTimestamp:
+      case ColumnKind::kBool:
+      case ColumnKind::kAddress:
+      case ColumnKind::kConstant:
+      case ColumnKind::kNull:
+        return true;
+      default:
+        return false;
+    }
+  };
+  const bool texts = std::all_of(keys.begin(), keys.end(),
+                                 [&](const ColumnRef& k) { return runs_apply(k.get()); });
+  auto same_as_before = [&](size_t r) {
+    return std::all_of(keys.begin(), keys.end(), [&](const ColumnRef& k) {
+      if (k->kind == ColumnKind::kConstant || k->kind == ColumnKind::kNull) return true;
+      const bool present = k->IsValid(r);
+      if (present != k->IsValid(r - 1)) return false;
+      if (!present) return true;
+      switch (k->kind) {
+        case ColumnKind::kString: {
+          const std::string_view a = k->strings[r], b = k->strings[r - 1];
+          return a.data() == b.data() && a.size() == b.size();
+        }
+        case ColumnKind::kAddress:
+          return k->addrs[r] == k->addrs[r - 1];
+        default:
+          return k->ints[r] == k->ints[r - 1];
+      }
+    });
+  };
   for (size_t r = 0; r < n; ++r) {
+    if (texts && r > 0 && same_as_before(r)) {
+      ids_[r] = ids_[r - 1];
+      continue;
+    }
     key_.clear();
     for (const ColumnRef& k : keys) EncodeKey(k->Get(r), &key_);
     bool inserted;

@@ -12,14 +12,10 @@
 #include "query/lookup_table.h"
 #include "query/operators.h"
 #include "query/parser.h"
+#include "query/row_collector.h"
 
 namespace flowlens::query {
 namespace {
-
-bool IsBlocking(CommandKind k) {
-  return k == CommandKind::kStats || k == CommandKind::kSort || k == CommandKind::kLimit ||
-         k == CommandKind::kDedup;
-}
 
 // What one worker thread accumulates. `mu` is held by the worker while it
 // scans a morsel, and by whoever gathers its output for a partial result.
@@ -27,8 +23,7 @@ struct WorkerOutput {
   std::mutex mu;
   EvalState* state = nullptr;  // the worker's, while it runs
   std::unique_ptr<GroupTable> groups;
-  std::vector<Batch> rows;  // materialized batches (non-stats first blocking stage)
-  size_t row_count = 0;
+  RowCollector rows;  // rows reaching a first blocking stage that is not stats
   uint64_t matched = 0;
   Status status;
 };
@@ -37,8 +32,7 @@ struct WorkerOutput {
 // first blocking one on.
 struct Gathered {
   std::unique_ptr<GroupTable> groups;
-  std::vector<Batch> rows;
-  size_t row_count = 0;
+  RowCollector rows;
   uint64_t matched = 0;
 };
 
@@ -48,27 +42,27 @@ int64_t SteadyMs() {
       .count();
 }
 
-// Keeps at most `limit` rows of the newest-first order while accumulating, so a
-// query over a day of records without stats holds only what it can return.
-void PruneNewest(std::vector<Batch>* batches, size_t* row_count, size_t limit, int ts_slot,
-                 size_t slot_count) {
-  if (limit == 0 || *row_count <= 2 * limit + kBatchSize) return;
-  Batch all = Concatenate(*batches, slot_count);
-  std::vector<uint32_t> rows(all.size);
-  for (uint32_t i = 0; i < all.size; ++i) rows[i] = i;
-  std::vector<Column> keys{all.columns[ts_slot]};
-  SortRows(keys, {true}, &rows);
-  rows.resize(limit);
-  batches->clear();
-  batches->push_back(Gather(all, rows));
-  *row_count = limit;
+// Tells the scan which rows can no longer make the answer (collections with
+// an order key that hold their bound; see RowCollector::KeyThreshold).
+void PublishThreshold(const RowCollector& rows, const OrderKey& key, ScanCounters* counters) {
+  std::optional<int64_t> t = rows.KeyThreshold();
+  if (!t) return;
+  std::atomic<int64_t>& bound = key.descending ? counters->needed_key_from : counters->needed_key_to;
+  int64_t cur = bound.load(std::memory_order_relaxed);
+  if (key.descending) {
+    while (*t > cur && !bound.compare_exchange_weak(cur, *t, std::memory_order_relaxed)) {
+    }
+  } else {
+    while (*t < cur && !bound.compare_exchange_weak(cur, *t, std::memory_order_relaxed)) {
+    }
+  }
 }
 
 // Moves a worker's output into `g` (the caller holds out->mu). With
 // `replace_table`, a worker still running gets an empty group table to go on
 // with.
 void Gather(WorkerOutput* out, Gathered* g, bool replace_table, const Plan& plan,
-            size_t first_blocking, bool prune, int64_t limit, size_t slot_count) {
+            size_t first_blocking) {
   g->matched += out->matched;
   out->matched = 0;
   if (out->groups) {
@@ -83,14 +77,7 @@ void Gather(WorkerOutput* out, Gathered* g, bool replace_table, const Plan& plan
                                                  plan.scan.timestamp_slot, out->state);
     }
   }
-  for (Batch& b : out->rows) g->rows.push_back(std::move(b));
-  g->row_count += out->row_count;
-  out->rows.clear();
-  out->row_count = 0;
-  if (prune) {
-    PruneNewest(&g->rows, &g->row_count, static_cast<size_t>(limit), plan.scan.timestamp_slot,
-                slot_count);
-  }
+  g->rows.Merge(std::move(out->rows));
 }
 
 // Runs the stages from the first blocking one on over what was gathered, and
@@ -100,7 +87,6 @@ struct Finisher {
   const Plan& plan;
   size_t first_blocking;
   bool streaming_stats;
-  bool prune;
   int64_t limit;
   const QueryTimes* times;
   const std::map<std::string, LookupTable>* lookups;
@@ -144,8 +130,15 @@ Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
     result = g->groups->Finish(slots, &state, !sort_follows, top);
     next_stage = first_blocking + 1;
   } else {
-    result = Concatenate(g->rows, slots);
-    if (consume) g->rows.clear();
+    // The rows come in whatever order the workers read them: put them in an
+    // order that does not depend on it before the commands that see it.
+    result = g->rows.Build(consume);
+    if (first_blocking < plan.stages.size()) {
+      const Stage& st = plan.stages[first_blocking];
+      if (st.kind == CommandKind::kLimit) OrderNewestFirst(&result, plan.scan.timestamp_slot);
+      if (st.kind == CommandKind::kDedup) OrderByInput(&result);
+      // A sort there breaks its ties in input order (below).
+    }
   }
   bool sorted = false;
   for (size_t i = next_stage; i < plan.stages.size(); ++i) {
@@ -158,15 +151,17 @@ Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
     }
     if (st.kind == CommandKind::kSort) {
       sorted = true;
+      const bool by_input = !streaming_stats && i == first_blocking;
       // sort then limit: only the top rows need ordering.
       if (i + 1 < plan.stages.size() && plan.stages[i + 1].kind == CommandKind::kLimit &&
           !plan.stages[i + 1].limit_tail) {
         RETURN_IF_ERROR(ApplySort(st, &result, &state,
-                                  static_cast<size_t>(plan.stages[i + 1].limit), tie_break));
+                                  static_cast<size_t>(plan.stages[i + 1].limit), tie_break,
+                                  by_input));
         tie_break.clear();
         continue;
       }
-      RETURN_IF_ERROR(ApplySort(st, &result, &state, 0, tie_break));
+      RETURN_IF_ERROR(ApplySort(st, &result, &state, 0, tie_break, by_input));
       tie_break.clear();
       continue;
     }
@@ -177,19 +172,7 @@ Result<QueryResult> Finisher::Finish(Gathered* g, bool consume) const {
   QueryResult qr;
   qr.is_stats = plan.has_stats;
   if (!plan.has_stats && !sorted) {
-    // Newest first, then in the order of the input.
-    std::vector<uint32_t> rows(result.size);
-    for (uint32_t i = 0; i < result.size; ++i) rows[i] = i;
-    std::stable_sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) {
-      Value x = result.columns[plan.scan.timestamp_slot].Get(a);
-      Value y = result.columns[plan.scan.timestamp_slot].Get(b);
-      if (x.i != y.i) return x.i > y.i;
-      if (result.source_ids[a] != result.source_ids[b]) {
-        return result.source_ids[a] < result.source_ids[b];
-      }
-      return result.row_ids[a] < result.row_ids[b];
-    });
-    result = Gather(result, rows);
+    OrderNewestFirst(&result, plan.scan.timestamp_slot);
   }
   size_t n = result.size;
   if (limit > 0 && n > static_cast<size_t>(limit)) n = static_cast<size_t>(limit);
@@ -229,6 +212,7 @@ class FileSource : public ScanSource {
 
   Result<bool> Next(const ScanRequest& request, size_t slot_count, int64_t start_ms, int64_t end_ms,
                     ScanCounters* counters, const std::function<void(Batch&)>& sink) override {
+    if (counters->stop) return false;
     std::optional<Chunk> chunk;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -323,29 +307,30 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                      .count();
   if (times.end_ms == std::numeric_limits<int64_t>::max()) times.end_ms = times.now_ms;
 
-  size_t first_blocking = plan.stages.size();
-  for (size_t i = 0; i < plan.stages.size(); ++i) {
-    if (IsBlocking(plan.stages[i].kind)) {
-      first_blocking = i;
-      break;
-    }
-  }
+  const size_t first_blocking = FirstBlockingStage(plan);
   const bool streaming_stats = first_blocking < plan.stages.size() &&
                                plan.stages[first_blocking].kind == CommandKind::kStats;
-  const bool prune = first_blocking == plan.stages.size() && !plan.has_stats;
+  // The collected rows are put in input order (row_collector.h).
+  if (!streaming_stats) plan.scan.row_ids = true;
+  const CollectPlan collect = PlanCollect(plan, options.limit);
 
   ASSIGN_OR_RETURN(std::unique_ptr<ScanSource> source, make_source(plan));
   ScanCounters local_counters;
   ScanCounters& counters = options.counters ? *options.counters : local_counters;
+  counters.stop = false;
+  counters.needed_key_from = std::numeric_limits<int64_t>::min();
+  counters.needed_key_to = std::numeric_limits<int64_t>::max();
+  std::atomic<uint64_t> passed{0};  // rows collected by all workers (limit any)
   std::mutex source_mu;
   Status source_status;
   int threads = options.threads > 0
                     ? options.threads
                     : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<WorkerOutput> outputs(static_cast<size_t>(threads));
+  for (WorkerOutput& o : outputs) o.rows = RowCollector(&collect, slots);
   std::atomic<bool> failed{false};
-  const Finisher finisher{plan,          first_blocking, streaming_stats, prune,
-                          options.limit, &times,         &lookups,        &counters};
+  const Finisher finisher{plan,   first_blocking, streaming_stats, options.limit,
+                          &times, &lookups,       &counters};
 
   // Partial results: between morsels, one worker at a time gathers what all
   // workers hold so far and renders it. While it gathers, the other workers
@@ -355,6 +340,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
   const bool partials = static_cast<bool>(options.on_partial);
   std::mutex gather_mu;  // held by the worker making a partial result
   Gathered gathered;
+  gathered.rows = RowCollector(&collect, slots);
   std::atomic<int64_t> next_partial_ms{SteadyMs() + options.partial_interval_ms};
   std::atomic<bool> gathering{false};
   std::mutex turnstile_mu;
@@ -364,8 +350,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     gathering = true;
     for (WorkerOutput& o : outputs) {
       std::lock_guard<std::mutex> lock(o.mu);
-      Gather(&o, &gathered, /*replace_table=*/true, plan, first_blocking, prune, options.limit,
-             slots);
+      Gather(&o, &gathered, /*replace_table=*/true, plan, first_blocking);
     }
     {
       std::lock_guard<std::mutex> lock(turnstile_mu);
@@ -397,7 +382,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                                                   plan.scan.timestamp_slot, &state);
       }
     }
-    while (!failed) {
+    while (!failed && !counters.stop) {
       if (gathering) {
         std::unique_lock<std::mutex> lock(turnstile_mu);
         turnstile.wait(lock, [&] { return !gathering; });
@@ -426,11 +411,13 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
                   failed = true;
                 }
               } else {
-                out.row_count += b.size;
-                out.rows.push_back(std::move(b));
-                if (prune) {
-                  PruneNewest(&out.rows, &out.row_count, static_cast<size_t>(options.limit),
-                              plan.scan.timestamp_slot, slots);
+                const size_t n = b.size;
+                out.rows.Add(std::move(b), &state);
+                if (collect.key.slot >= 0) PublishThreshold(out.rows, collect.key, &counters);
+                // limit any: every worker stops once all of them have enough.
+                if (collect.kind == CollectPlan::Kind::kAny &&
+                    passed.fetch_add(n, std::memory_order_relaxed) + n >= collect.bound) {
+                  counters.stop = true;
                 }
               }
             });
@@ -462,8 +449,7 @@ Result<QueryResult> RunQuery(std::string_view query_text, const SourceFactory& m
     if (!o.status.ok()) return o.status;
   }
   for (WorkerOutput& o : outputs) {
-    Gather(&o, &gathered, /*replace_table=*/false, plan, first_blocking, prune, options.limit,
-           slots);
+    Gather(&o, &gathered, /*replace_table=*/false, plan, first_blocking);
   }
   ASSIGN_OR_RETURN(QueryResult qr, finisher.Finish(&gathered, /*consume=*/true));
   qr.warnings = source->warnings();

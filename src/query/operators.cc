@@ -1,6 +1,7 @@
 #include "query/operators.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <unordered_set>
 
@@ -77,62 +78,185 @@ Batch Gather(const Batch& src, const std::vector<uint32_t>& rows) {
   return out;
 }
 
-Batch Concatenate(std::vector<Batch>& parts, size_t slot_count) {
-  Batch out;
-  out.columns.resize(slot_count);
-  std::vector<ColumnBuilder> builders(slot_count);
-  Arena& arena = *out.arena;
-  for (Batch& b : parts) {
-    for (size_t c = 0; c < slot_count; ++c) {
-      const Column* col = c < b.columns.size() ? &b.columns[c] : nullptr;
-      for (size_t r = 0; r < b.size; ++r) {
-        Value v = col ? col->Get(r) : Value::Null();
-        if (v.type == ValueType::kString) v.s = arena.Store(v.s);
-        if (v.type == ValueType::kJson) {
-          // JSON trees live in the part's arena; keep it alive.
-        }
-        builders[c].Append(v);
-      }
-    }
-    out.source_ids.insert(out.source_ids.end(), b.source_ids.begin(), b.source_ids.end());
-    out.row_ids.insert(out.row_ids.end(), b.row_ids.begin(), b.row_ids.end());
-    out.keep_alive.push_back(b.arena);
-    out.size += b.size;
+namespace {
+
+// Whether two constants are the same value (JSON trees are never compared).
+bool SameConstant(const Value& a, const Value& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ValueType::kNull:
+      return true;
+    case ValueType::kString:
+      return a.s == b.s;
+    case ValueType::kAddress:
+      return a.ip == b.ip;
+    case ValueType::kDouble:
+      return std::memcmp(&a.d, &b.d, sizeof a.d) == 0;
+    case ValueType::kJson:
+      return false;
+    default:
+      return a.i == b.i;
   }
-  for (size_t c = 0; c < slot_count; ++c) out.columns[c] = builders[c].Finish();
+}
+
+// The kind of column c that all non-empty parts share, if they share a
+// typed kind (parts where it is null count as missing values of that kind)
+// or an equal constant; kMixed when they do not.
+ColumnKind SharedKind(const std::vector<const Batch*>& parts, size_t c) {
+  ColumnKind kind = ColumnKind::kNull;
+  const Value* constant = nullptr;
+  for (const Batch* p : parts) {
+    if (p->size == 0) continue;
+    const ColumnKind k = c < p->columns.size() ? p->columns[c].kind : ColumnKind::kNull;
+    if (k == ColumnKind::kMixed) return ColumnKind::kMixed;
+    if (k == ColumnKind::kConstant) {
+      if (kind != ColumnKind::kNull && kind != ColumnKind::kConstant) return ColumnKind::kMixed;
+      if (constant && !SameConstant(*constant, p->columns[c].constant)) return ColumnKind::kMixed;
+      constant = &p->columns[c].constant;
+      kind = k;
+      continue;
+    }
+    if (k == ColumnKind::kNull) {
+      if (kind == ColumnKind::kConstant) return ColumnKind::kMixed;
+      continue;
+    }
+    if (kind != ColumnKind::kNull && kind != k) return ColumnKind::kMixed;
+    kind = k;
+  }
+  return kind;
+}
+
+}  // namespace
+
+Batch GatherRows(const std::vector<const Batch*>& parts, const std::vector<RowRef>& rows,
+                 size_t column_count, bool own_strings) {
+  Batch out;
+  const size_t n = rows.size();
+  out.size = n;
+  out.columns.resize(column_count);
+  Arena& arena = *out.arena;
+  // Whether the output points into the parts' buffers: shared strings, JSON.
+  bool keep_parts = false;
+  auto column_of = [&](const RowRef& ref, size_t c) -> const Column* {
+    const Batch& p = *parts[ref.part];
+    return c < p.columns.size() ? &p.columns[c] : nullptr;
+  };
+  for (size_t c = 0; c < column_count; ++c) {
+    Column& o = out.columns[c];
+    const ColumnKind kind = n ? SharedKind(parts, c) : ColumnKind::kNull;
+    if (kind == ColumnKind::kNull) continue;  // missing in every row
+    if (kind == ColumnKind::kConstant) {
+      const Batch* first = nullptr;
+      for (const Batch* p : parts) {
+        if (p->size && !first) first = p;
+      }
+      o = first->columns[c];
+      if (o.constant.type == ValueType::kString) o.constant.s = arena.Store(o.constant.s);
+      keep_parts |= o.constant.type == ValueType::kJson;
+      continue;
+    }
+    if (kind == ColumnKind::kMixed) {
+      // Value by value; a run of one string (a constant) is stored once.
+      ColumnBuilder builder(n);
+      std::string_view last_in, last_out;
+      for (const RowRef& ref : rows) {
+        const Column* col = column_of(ref, c);
+        Value v = col ? col->Get(ref.row) : Value::Null();
+        if (v.type == ValueType::kString) {
+          if (v.s.data() != last_in.data() || v.s.size() != last_in.size()) {
+            last_in = v.s;
+            last_out = arena.Store(v.s);
+          }
+          v.s = last_out;
+        }
+        keep_parts |= v.type == ValueType::kJson;  // JSON trees live in the parts' arenas
+        builder.Append(v);
+      }
+      o = builder.Finish();
+      continue;
+    }
+    // One typed kind: arrays appended, the validity rebuilt.
+    o.kind = kind;
+    o.valid.resize(n);
+    bool all_valid = true;
+    auto fill = [&](auto member, auto& to, auto copy) {
+      to.resize(n);
+      for (size_t i = 0; i < n; ++i) {
+        const Column* col = column_of(rows[i], c);
+        const bool ok = col && col->kind == kind && col->IsValid(rows[i].row);
+        o.valid[i] = ok;
+        all_valid &= ok;
+        if (ok) to[i] = copy((col->*member)[rows[i].row]);
+      }
+    };
+    auto same = [](const auto& v) { return v; };
+    switch (kind) {
+      case ColumnKind::kInt:
+      case ColumnKind::kBool:
+      case ColumnKind::kTimestamp:
+        fill(&Column::ints, o.ints, same);
+        break;
+      case ColumnKind::kDouble:
+        fill(&Column::doubles, o.doubles, same);
+        break;
+      case ColumnKind::kAddress:
+        fill(&Column::addrs, o.addrs, same);
+        break;
+      case ColumnKind::kString:
+        if (own_strings) {
+          fill(&Column::strings, o.strings, [&](std::string_view s) { return arena.Store(s); });
+        } else {
+          fill(&Column::strings, o.strings, same);
+          keep_parts = true;
+        }
+        break;
+      default:
+        break;
+    }
+    if (all_valid) o.valid.clear();
+  }
+  out.source_ids.resize(n);
+  out.row_ids.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Batch& p = *parts[rows[i].part];
+    out.source_ids[i] = p.source_ids.empty() ? 0 : p.source_ids[rows[i].row];
+    out.row_ids[i] = p.row_ids.empty() ? 0 : p.row_ids[rows[i].row];
+  }
+  if (keep_parts) {
+    for (const Batch* p : parts) {
+      out.keep_alive.push_back(p->arena);
+      out.keep_alive.insert(out.keep_alive.end(), p->keep_alive.begin(), p->keep_alive.end());
+    }
+  }
   return out;
 }
 
-void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descending,
-              std::vector<uint32_t>* rows, size_t limit) {
-  // Ties fall back to the row index, so the order is that of a stable sort
-  // whether the whole set is sorted or only its top `limit`.
-  // Int-valued keys (counts, sums, timestamps) compare their arrays without
-  // making Values: the same order as OrderCompare for two values of one type.
-  std::vector<uint8_t> typed(keys.size());
-  for (size_t k = 0; k < keys.size(); ++k) {
-    ColumnKind kind = keys[k].kind;
-    typed[k] = kind == ColumnKind::kInt || kind == ColumnKind::kTimestamp;
+Batch Concatenate(const std::vector<Batch>& parts, size_t slot_count) {
+  std::vector<const Batch*> ptrs;
+  std::vector<RowRef> rows;
+  for (const Batch& b : parts) {
+    for (uint32_t r = 0; r < b.size; ++r) rows.push_back({static_cast<uint32_t>(ptrs.size()), r});
+    ptrs.push_back(&b);
   }
+  return GatherRows(ptrs, rows, slot_count, /*own_strings=*/false);
+}
+
+void SortRows(const std::vector<const Column*>& keys, const std::vector<bool>& descending,
+              std::vector<uint32_t>* rows, size_t limit, const Batch* input_order) {
+  // Ties fall back to the input order (when asked), then to the row index,
+  // so the order is that of a stable sort whether the whole set is sorted or
+  // only its top `limit`.
+  const Batch* ids = input_order && !(input_order->source_ids.empty() && input_order->row_ids.empty())
+                         ? input_order
+                         : nullptr;
   auto less = [&](uint32_t a, uint32_t b) {
     for (size_t k = 0; k < keys.size(); ++k) {
-      if (typed[k]) {
-        const Column& c = keys[k];
-        const bool va = c.IsValid(a), vb = c.IsValid(b);
-        if (!va || !vb) {
-          if (va == vb) continue;
-          return va;  // missing values last
-        }
-        if (c.ints[a] == c.ints[b]) continue;
-        return descending[k] ? c.ints[a] > c.ints[b] : c.ints[a] < c.ints[b];
-      }
-      Value x = keys[k].Get(a), y = keys[k].Get(b);
-      if (x.is_null() || y.is_null()) {
-        if (x.is_null() && y.is_null()) continue;
-        return y.is_null();  // missing values last
-      }
-      int c = OrderCompare(x, y);
-      if (c) return descending[k] ? c > 0 : c < 0;
+      const int c = CompareKey(*keys[k], a, *keys[k], b, descending[k]);
+      if (c) return c < 0;
+    }
+    if (ids) {
+      const int c = CompareInputOrder(*ids, a, *ids, b);
+      if (c) return c < 0;
     }
     return a < b;
   };
@@ -142,6 +266,20 @@ void SortRows(const std::vector<Column>& keys, const std::vector<bool>& descendi
   } else {
     std::sort(rows->begin(), rows->end(), less);
   }
+}
+
+void OrderNewestFirst(Batch* batch, int ts_slot) {
+  std::vector<uint32_t> rows(batch->size);
+  std::iota(rows.begin(), rows.end(), 0);
+  SortRows({&batch->columns[static_cast<size_t>(ts_slot)]}, {true}, &rows, 0, batch);
+  *batch = Gather(*batch, rows);
+}
+
+void OrderByInput(Batch* batch) {
+  std::vector<uint32_t> rows(batch->size);
+  std::iota(rows.begin(), rows.end(), 0);
+  SortRows({}, {}, &rows, 0, batch);
+  *batch = Gather(*batch, rows);
 }
 
 namespace {
@@ -323,20 +461,23 @@ Status ApplyLookup(const Stage& st, Batch* batch, EvalState* state) {
 }  // namespace
 
 Status ApplySort(const Stage& st, Batch* batch, EvalState* state, size_t limit,
-                 const std::vector<int>& tie_break) {
-  std::vector<Column> keys;
+                 const std::vector<int>& tie_break, bool by_input_order) {
+  std::vector<Column> owned;
+  std::vector<const Column*> keys;
   std::vector<bool> desc;
+  owned.reserve(st.sort_keys.size());
   for (const auto& [expr, d] : st.sort_keys) {
-    keys.push_back(Evaluate(*expr, *batch, *state).Release());
+    owned.push_back(Evaluate(*expr, *batch, *state).Release());
+    keys.push_back(&owned.back());
     desc.push_back(d);
   }
   for (int slot : tie_break) {
-    keys.push_back(batch->columns[slot]);
+    keys.push_back(&batch->columns[static_cast<size_t>(slot)]);
     desc.push_back(false);
   }
   std::vector<uint32_t> rows(batch->size);
   std::iota(rows.begin(), rows.end(), 0);
-  SortRows(keys, desc, &rows, limit);
+  SortRows(keys, desc, &rows, limit, by_input_order ? batch : nullptr);
   *batch = Gather(*batch, rows);
   return Status::Ok();
 }

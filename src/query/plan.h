@@ -115,6 +115,7 @@ struct Stage {
   // kLimit
   int64_t limit = 0;
   bool limit_tail = false;
+  bool limit_any = false;  // `limit any N`: any N rows; the scan may stop once it has them
   // kDedup
   std::vector<BoundExprPtr> dedup_exprs;
   // kUnnest

@@ -30,4 +30,14 @@ std::string ToRe2Syntax(std::string_view p) {
   return out;
 }
 
+bool IsPlainRegexLiteral(std::string_view pattern) {
+  for (char c : pattern) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("-_,;:'\"@#%&=~!<>/`").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace flowlens::query

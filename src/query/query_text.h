@@ -11,4 +11,9 @@ namespace flowlens::query {
 // text and look-behind-like sequences alone.
 std::string ToRe2Syntax(std::string_view pattern);
 
+// Whether a regex matches exactly its own text (letters, digits and the
+// punctuation RE2 reads as itself outside a class: no `\ . ^ $ | ? * + ( )
+// [ ] { }` and no blank), so a search for it is a substring search.
+bool IsPlainRegexLiteral(std::string_view pattern);
+
 }  // namespace flowlens::query

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,14 @@ struct Chunk {
 struct ScanCounters {
   std::atomic<uint64_t> records{0};  // events read
   std::atomic<uint64_t> bytes{0};    // bytes of text read
+  // Set by the query while it runs, for the scan to skip work that cannot
+  // change the answer (a scan may ignore them): `stop` once the query has
+  // all the rows it needs (limit any); events whose order key
+  // (row_collector.h PlanOrderKey: @timestamp, or the first sort key) is an
+  // int outside [needed_key_from, needed_key_to] can no longer make it.
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> needed_key_from{std::numeric_limits<int64_t>::min()};
+  std::atomic<int64_t> needed_key_to{std::numeric_limits<int64_t>::max()};
 };
 
 // Reads files one after another into chunks. Detects the header line of each

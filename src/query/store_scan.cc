@@ -8,7 +8,9 @@
 #include "flowlog/field_catalog.h"
 #include "query/evaluator.h"
 #include "query/json.h"
+#include "query/message_filter.h"
 #include "query/parse_pushdown.h"
+#include "query/row_collector.h"
 #include "query/store_scan_filter.h"
 #include "storage/segment_footer.h"
 #include "storage/segment_reader.h"
@@ -432,6 +434,45 @@ bool NeedsTimestamp(const Plan& plan) {
   return true;
 }
 
+// The text that stands in for @message in the rows a segment hands out after
+// the message terms (message_filter.h) passed them, when nothing else reads
+// @message: the query is leading filters, whose other conjuncts do not read
+// it, then stats, whose keys and aggregates do not (after stats only its
+// outputs are seen). The text passes every term: it holds each positive
+// term's text and no negated one's. Empty when there is no such text.
+std::string MessageStandIn(const Plan& plan, int message_slot,
+                           const std::vector<MessageTerm>& terms,
+                           const std::vector<const BoundExpr*>& term_exprs) {
+  if (message_slot < 0 || terms.empty()) return "";
+  size_t i = 0;
+  for (; i < plan.stages.size() && plan.stages[i].kind == CommandKind::kFilter; ++i) {}
+  if (i == plan.stages.size() || plan.stages[i].kind != CommandKind::kStats) return "";
+  for (const BoundExpr* e : LeadingFilterConjuncts(plan)) {
+    if (std::find(term_exprs.begin(), term_exprs.end(), e) == term_exprs.end() &&
+        UsesSlot(*e, message_slot)) {
+      return "";
+    }
+  }
+  const Stage& stats = plan.stages[i];
+  for (const auto& g : stats.group_exprs) {
+    if (UsesSlot(*g, message_slot)) return "";
+  }
+  for (const AggSpec& a : stats.aggregates) {
+    if (a.arg && UsesSlot(*a.arg, message_slot)) return "";
+  }
+  std::string text;
+  for (const MessageTerm& t : terms) {
+    if (t.negate) continue;
+    if (!text.empty()) text += ' ';
+    text += t.text;
+  }
+  if (text.empty()) text = " ";  // only negated terms: a text none of them is in
+  for (const MessageTerm& t : terms) {
+    if (t.negate && text.find(t.text) != std::string::npos) return "";
+  }
+  return text;
+}
+
 // The query's fields as this group's rows provide them; fills `req` with the
 // columns to read.
 std::vector<Binding> BindFields(const ScanRequest& request, const Layout& layout,
@@ -533,6 +574,19 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
       }
     }
   }
+  // `@message like "text"` conjuncts: tested on the stored columns before any
+  // line is rebuilt (message_filter.h).
+  if (plan) {
+    message_slot_ = ScanFieldSlot(*plan, "@message");
+    std::vector<const BoundExpr*> term_exprs;
+    for (const BoundExpr* e : LeadingFilterConjuncts(*plan)) {
+      if (auto t = MessageTermOf(*e, message_slot_)) {
+        message_terms_.push_back(std::move(*t));
+        term_exprs.push_back(e);
+      }
+    }
+    message_stand_in_ = MessageStandIn(*plan, message_slot_, message_terms_, term_exprs);
+  }
   // Segments and row groups are skipped on the statistics of the fields the
   // leading filters test (row_conditions.h).
   if (plan) {
@@ -567,6 +621,29 @@ StoreSource::StoreSource(std::shared_ptr<const storage::StoreSnapshot> snapshot,
     }
     if (g->unflushed_events > 0) morsels_.push_back({g, nullptr, 0});
   }
+  // A query that wants the newest (or oldest) rows reads the segments that
+  // hold them first: once it holds enough, the rest are skipped by time (Next).
+  // The unflushed events, newest as a rule, come first or last.
+  if (plan) {
+    const OrderKey key = PlanOrderKey(*plan);
+    if (key.slot >= 0 && key.slot == plan->scan.timestamp_slot) {
+      order_field_ = kOrderByTime;
+    } else if (key.slot >= 0) {
+      order_field_ = ScanFieldOf(*plan, key.slot);
+    }
+  }
+  const TimeOrder order = plan ? PlanTimeOrder(*plan) : TimeOrder::kNone;
+  if (order == TimeOrder::kNewestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return !a.segment && b.segment;
+      return a.segment->entry.max_timestamp_ms > b.segment->entry.max_timestamp_ms;
+    });
+  } else if (order == TimeOrder::kOldestFirst) {
+    std::stable_sort(morsels_.begin(), morsels_.end(), [](const Morsel& a, const Morsel& b) {
+      if (!a.segment || !b.segment) return a.segment && !b.segment;
+      return a.segment->entry.min_timestamp_ms < b.segment->entry.min_timestamp_ms;
+    });
+  }
 }
 
 std::vector<std::string> StoreSource::warnings() const {
@@ -577,7 +654,16 @@ std::vector<std::string> StoreSource::warnings() const {
 Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, int64_t start_ms,
                                int64_t end_ms, ScanCounters* counters,
                                const std::function<void(Batch&)>& sink) {
+  if (counters->stop) return false;
   size_t i = next_++;
+  // Segments whose rows are all older (newer) than the query still needs
+  // (RowCollector::KeyThreshold), known from the manifest without opening them.
+  while (i < morsels_.size() && morsels_[i].segment && order_field_ == kOrderByTime &&
+         OutsideNeeded(morsels_[i].segment->entry.min_timestamp_ms,
+                       morsels_[i].segment->entry.max_timestamp_ms, *counters)) {
+    if (stats_) ++stats_->segments_skipped;
+    i = next_++;
+  }
   if (i >= morsels_.size()) return false;
   const Morsel& m = morsels_[i];
   if (m.segment) {
@@ -631,7 +717,7 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     return Status::DataLoss("skipped the rest of " + m.segment->path + ": " + st.message());
   };
   const storage::SegmentFooter& footer = reader->footer();
-  if (CanSkip(footer, -1)) {
+  if (CanSkip(footer, -1) || NotNeeded(footer, -1, *counters)) {
     if (stats_) ++stats_->segments_skipped;
     return Status::Ok();
   }
@@ -706,7 +792,23 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   QueryTimes times;
   if (!prefilters_.empty() || !push.filters.empty()) state.emplace(*plan_, &times);
   const int ts_col = footer.ColumnIndex(storage::format::kColTimestamp);
+  MessageTermFilter message_filter;
+  const bool message_terms =
+      reader->layout() && message_filter.Prepare(message_terms_, *reader->layout());
+  // When only the terms read @message, the rows that passed them get a text
+  // that passes them again instead of their rebuilt lines.
+  const bool stand_in = message_terms && !message_stand_in_.empty() && !any_json;
+  if (stand_in) {
+    std::erase_if(binds, [](const Binding& b) { return b.src == Src::kMessage; });
+    req.message = false;
+  }
 
+  // The order key when it is a flow field of this segment (see the block loop).
+  const bool key_in_segment = order_field_ >= 0 && !footer.format.empty() &&
+                              footer.ColumnIndex(static_cast<uint16_t>(order_field_)) >= 0;
+  FieldCondition key_test;
+  key_test.field_id = order_field_;
+  key_test.kind = FieldCondition::Kind::kIntRange;
   storage::RowBlock block;
   Batch batch;
   std::vector<uint8_t> keep;
@@ -720,8 +822,12 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     const storage::RowGroupMeta& rg = footer.row_groups[g];
     const storage::ColumnStats* ts =
         ts_col >= 0 ? &rg.chunks[static_cast<size_t>(ts_col)].stats : nullptr;
+    if (counters->stop) break;
+    // Outside the query's time range, or no row can make the answer by the
+    // order key's statistics.
     if (CanSkip(footer, static_cast<int>(g)) ||
-        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms))) {
+        (ts && ts->has_range && (ts->max < start_ms || ts->min > end_ms)) ||
+        NotNeeded(footer, static_cast<int>(g), *counters)) {
       if (stats_) ++stats_->row_groups_skipped;
       blk = end;
       continue;
@@ -743,6 +849,21 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
           !s.ok()) {
         return skipped_rest(s);
       }
+      if (key_in_segment) {
+        // Rows whose order key cannot beat the worst row the query keeps
+        // (RowCollector::KeyThreshold) go before any other column is read:
+        // for `sort bytes desc | limit N`, most rows once the first are in.
+        key_test.lo = counters->needed_key_from.load(std::memory_order_relaxed);
+        key_test.hi = counters->needed_key_to.load(std::memory_order_relaxed);
+        if (key_test.lo != std::numeric_limits<int64_t>::min() ||
+            key_test.hi != std::numeric_limits<int64_t>::max()) {
+          storage::SegmentReader::ColumnView view;
+          if (Status s = reader->View(blk, static_cast<uint16_t>(order_field_), &view); !s.ok()) {
+            return skipped_rest(s);
+          }
+          TestOnView(key_test, view, keep.data());
+        }
+      }
       size_t kept = static_cast<size_t>(std::count(keep.begin(), keep.end(), 1));
       for (FilterStage& st : stages) {
         if (kept == 0) break;
@@ -753,6 +874,14 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
         }
         kept = Prefilter(st, block, slot_count, state ? &*state : nullptr, start_ms, end_ms,
                          &scratch, &keep);
+      }
+      if (kept > 0 && message_terms) {
+        const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
+        if (Status s = reader->ReadBlock(message_filter.request(), blk, &block, stage_sel);
+            !s.ok()) {
+          return skipped_rest(s);
+        }
+        kept = message_filter.Apply(block, &keep);
       }
       if (kept > 0 && !push.filters.empty()) {
         const uint8_t* stage_sel = kept < n ? keep.data() : nullptr;
@@ -767,6 +896,10 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
       for (uint64_t& row : block.row_ids) row |= segment_bits;
       ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, request.row_ids,
               &batch);
+      if (stand_in) {
+        batch.columns[static_cast<size_t>(message_slot_)] =
+            Column::Constant(Value::String(batch.arena->Store(message_stand_in_)));
+      }
       if (push.on) {
         FillCaptures(request.parse_pushdown, plan_->stages[push.stage].glob_literals, block,
                      push.field_of, &batch);
@@ -798,6 +931,28 @@ bool StoreSource::CanSkip(const storage::SegmentFooter& f, int row_group) const 
     }
   }
   return false;
+}
+
+bool StoreSource::OutsideNeeded(int64_t min, int64_t max, const ScanCounters& counters) {
+  return max < counters.needed_key_from.load(std::memory_order_relaxed) ||
+         min > counters.needed_key_to.load(std::memory_order_relaxed);
+}
+
+bool StoreSource::NotNeeded(const storage::SegmentFooter& f, int row_group,
+                            const ScanCounters& counters) const {
+  if (order_field_ < 0 && order_field_ != kOrderByTime) return false;
+  const uint16_t id = order_field_ == kOrderByTime ? storage::format::kColTimestamp
+                                                   : static_cast<uint16_t>(order_field_);
+  // Raw events: a field may come from JSON, which has no statistics.
+  if (order_field_ != kOrderByTime && f.format.empty()) return false;
+  const int c = f.ColumnIndex(id);
+  if (c < 0) return false;
+  const storage::ColumnStats st =
+      row_group < 0 ? f.Stats(id)
+                    : f.row_groups[static_cast<size_t>(row_group)].chunks[static_cast<size_t>(c)].stats;
+  // Missing values rank last: a chunk with a range is skipped when all its
+  // values rank after the worst row kept; ints only (strings have no range).
+  return st.has_range && OutsideNeeded(st.min, st.max, counters);
 }
 
 std::string MakeStorePointer(uint64_t group_id, uint64_t segment_id, uint64_t row) {

@@ -3,7 +3,10 @@
 // its row blocks become batches with the same fields a file scan gives
 // (scan.h): system fields, flow-log fields of the group's layout under their
 // query names, and JSON fields of JSON events. Segments whose time range
-// misses the query's are skipped without being opened.
+// misses the query's are skipped without being opened. A query that wants
+// the newest (oldest) rows reads the newest (oldest) segments first; once it
+// holds enough rows, segments and row groups whose order key (row_collector.h)
+// cannot beat them are skipped.
 //
 // Thread safety: Next() is called by several workers at once.
 #pragma once
@@ -14,6 +17,7 @@
 #include <vector>
 
 #include "query/executor.h"
+#include "query/message_filter.h"
 #include "query/row_conditions.h"
 #include "storage/segment_reader.h"
 #include "storage/snapshot.h"
@@ -68,16 +72,32 @@ class StoreSource : public ScanSource {
   };
   // `row_group` < 0: the whole segment.
   bool CanSkip(const storage::SegmentFooter& f, int row_group) const;
+  // Whether no row of the segment (row group) can make the answer any more,
+  // by the statistics of the query's order key (PlanOrderKey) against what
+  // the query still needs (ScanCounters::needed_key_from/_to).
+  bool NotNeeded(const storage::SegmentFooter& f, int row_group,
+                 const ScanCounters& counters) const;
+  static bool OutsideNeeded(int64_t min, int64_t max, const ScanCounters& counters);
   Status ScanSegment(const Morsel& m, const ScanRequest& request, size_t slot_count,
                      int64_t start_ms, int64_t end_ms, ScanCounters* counters,
                      const std::function<void(Batch&)>& sink);
 
   const Plan* plan_;
+  // The stored column of the query's order key: kOrderByTime for
+  // @timestamp, a flow field id, or -1 (none).
+  static constexpr int kOrderByTime = -2;
+  int order_field_ = -1;
   bool needs_timestamp_;  // false: the answer does not depend on @timestamp
   std::vector<Prune> prunes_;
   // The leading filters' int and address conditions (row_conditions.h),
   // tested on the typed columns before the conjuncts that need the evaluator.
   std::vector<FieldCondition> tests_;
+  // The leading filters' `@message like "text"` conjuncts (message_filter.h).
+  std::vector<MessageTerm> message_terms_;
+  int message_slot_ = -1;
+  // Non-empty when nothing but the terms reads @message: the text its column
+  // holds in the rows of segments the terms were tested on (store_scan.cc).
+  std::string message_stand_in_;
   // Conjuncts of the leading filters that read a single slot (see above).
   std::vector<const BoundExpr*> prefilters_;
   std::shared_ptr<const storage::StoreSnapshot> snapshot_;

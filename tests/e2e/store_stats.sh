@@ -29,8 +29,13 @@ stats count(*) by action
 filter action = "REJECT" | stats count(*) as n by srcAddr | sort n desc | limit 5
 filter dstPort = 22 or dstPort = 3389 | stats count(*)
 stats sum(bytes) by bin(5m)
-fields @message | limit 3
+fields @message | sort @message | limit 3
 parse @message "* * * * *" as v, acct, eni, src, rest | stats count(*) by eni
 Q
 ok "bytesScanned and recordsScanned of the store equal the file's"
+
+# The newest events only: the store reads the newest segment(s), not the day.
+read -r records _ < <("$bin" query -o json --data-dir "$data" -g /vpc/day 'fields @message | limit 3' | scanned)
+[ "$records" -lt 150000 ] || fail "limit 3 on the store scanned $records records"
+ok "limit 3 on the store scans $records of 150000 records"
 echo "passed $passed"

@@ -224,18 +224,23 @@ std::map<std::string, std::string> Reference(const std::vector<Batch>& batches,
   return m;
 }
 
-void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
-                 uint32_t sources = 500) {
-  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
+// MakeStage(keys) over `batches` by two "workers" (one takes the even
+// batches, two the odd ones), merged: the Finish() batch, in key order.
+Batch RunMerged(const std::vector<Batch>& batches, const std::vector<int>& keys) {
   Stage stage = MakeStage(keys);
   Plan plan;
   QueryTimes times;
   EvalState eval(plan, &times);
   GroupTable one(stage, -1, &eval), two(stage, -1, &eval);
-  // Worker one takes the even batches, two the odd ones.
   for (size_t i = 0; i < batches.size(); ++i) (i % 2 ? two : one).Add(batches[i]);
   one.Merge(std::move(two));
-  Batch out = one.Finish(8, &eval, true);
+  return one.Finish(8, &eval, true);
+}
+
+void CheckMerged(const std::vector<int>& keys, int text_from, int batch_count = 40,
+                 uint32_t sources = 500) {
+  std::vector<Batch> batches = MakeBatches(batch_count, text_from, sources);
+  Batch out = RunMerged(batches, keys);
   EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
   // Rows in key order: the first key ascending, missing last.
   for (size_t r = 1; r < out.size; ++r) {
@@ -395,18 +400,28 @@ TEST(GroupTable, TopNFinishEdgeCases) {
   }
 }
 
+// An empty batch of `rows` rows for MakeStage({0, 1}): text keys in slots 0
+// and 1 (every value present until a test says otherwise), ints in 2 and 3.
+Batch TextKeyBatch(size_t rows) {
+  Batch batch;
+  batch.size = rows;
+  batch.columns.resize(8);
+  for (int k : {0, 1}) {
+    batch.columns[k].kind = ColumnKind::kString;
+    batch.columns[k].valid.assign(rows, 1);
+  }
+  batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+  return batch;
+}
+
 // Text keys come out in the natural order (docs/compat.md), missing last.
 TEST(GroupTable, TextKeysInNaturalOrder) {
   static const char* const kText[] = {"10.0.1.16", "10.0.1.5", "9.0.0.1", "ingress", "egress",
                                       "a10",       "a9",       "01",      "1",       "1.5"};
-  Batch batch;
-  batch.size = 600;
-  batch.columns.resize(8);
+  Batch batch = TextKeyBatch(600);
   Column& a = batch.columns[0];
   Column& b = batch.columns[1];
-  a.kind = b.kind = ColumnKind::kString;
-  a.valid.assign(batch.size, 1);
-  batch.columns[2].kind = batch.columns[3].kind = ColumnKind::kInt;
+  b.valid.clear();
   for (size_t r = 0; r < batch.size; ++r) {
     a.strings.push_back(kText[(r * 7) % 10]);
     b.strings.push_back(kText[(r / 10 + r * 3) % 10]);
@@ -434,6 +449,40 @@ TEST(GroupTable, TextKeysInNaturalOrder) {
         (!a0.is_null() && !a1.is_null() && NaturalCompare(a0, a1) == 0)) {
       ASSERT_TRUE(before(out.columns[1].Get(r - 1), out.columns[1].Get(r))) << r;
     }
+  }
+}
+
+
+// Text keys in runs (as the store hands them out: rows grouped by log stream,
+// values as views of one dictionary): a row whose views are the row before's
+// takes its group without its key being hashed. Runs of the same text through
+// another view, missing values (whose views say nothing) and runs that
+// change in one key only must still group by the texts.
+TEST(GroupTable, TextKeyRunsGroupByTheirTexts) {
+  static const std::string kCopies[2][4] = {{"eni-1", "eni-2", "ACCEPT", "REJECT"},
+                                            {"eni-1", "eni-2", "ACCEPT", "REJECT"}};
+  std::vector<Batch> batches;
+  for (int bi = 0; bi < 6; ++bi) {
+    Batch batch = TextKeyBatch(1000);
+    Column& a = batch.columns[0];
+    Column& b = batch.columns[1];
+    for (size_t r = 0; r < batch.size; ++r) {
+      const size_t run = (r + static_cast<size_t>(bi) * 1000) / 37;
+      const std::string* copy = kCopies[run % 2];  // the same texts, other views
+      a.strings.push_back(copy[(run / 2) % 2]);
+      b.strings.push_back(copy[2 + (r / 5) % 2]);  // b changes within a's runs
+      if (r % 29 == 0) a.valid[r] = 0;             // its view still says "eni-..."
+      if (r % 31 == 0) b.valid[r] = 0, b.strings.back() = std::string_view();
+      batch.columns[2].ints.push_back(static_cast<int64_t>(r / 3 % 7));  // runs of 3
+      batch.columns[3].ints.push_back(static_cast<int64_t>(r));
+    }
+    batches.push_back(std::move(batch));
+  }
+  // Text keys, and a text with an int key (runs of ints compare values).
+  for (const std::vector<int>& keys : {std::vector<int>{0, 1}, {0, 2}, {2, 1}}) {
+    Batch out = RunMerged(batches, keys);
+    EXPECT_EQ(Rendered(out, keys), Reference(batches, keys));
+    if (keys[1] == 1) EXPECT_EQ(out.size, keys[0] == 0 ? 9u : 21u);  // 3 x 3 (NULL too); 7 x 3
   }
 }
 
