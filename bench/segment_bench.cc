@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,13 +17,16 @@
 #include "flowlog/generator.h"
 #include "flowlog/layout.h"
 #include "flowlog/record.h"
+#include "query/executor.h"
 #include "query/row_conditions.h"
+#include "query/store_scan.h"
 #include "query/store_scan_filter.h"
 #include "storage/column_codec.h"
 #include "storage/crc32c.h"
 #include "storage/file_system.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
+#include "storage/store.h"
 
 namespace flowlens::storage {
 namespace {
@@ -345,6 +349,51 @@ void BM_Crc32c(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(data.size()));
 }
 
+// Whole store queries on one thread, from the segments to the answer: what
+// `flowlens query --data-dir` pays per row besides starting up. Q6 (arg 6,
+// sum(bytes) by bin(5m)) is nearly all scan: decoding the chunks, handing
+// blocks out (SegmentReader::Read) and turning them into batches
+// (query/store_scan.cc ToBatch); Q1 (arg 1) adds two address columns and a
+// wide group-by; Q3 (arg 3) a filter on dictionary codes first.
+void BM_StoreQuery(benchmark::State& state) {
+  const Data& d = TheData();
+  static std::unique_ptr<Store> store = [&] {
+    auto s = Store::Open(d.dir + "/store", {});
+    if (!s.ok() || !(*s)->CreateLogGroup("/vpc/flows").ok()) std::abort();
+    std::vector<std::vector<Event>> by_stream(d.streams.size());
+    for (const SegmentRow& r : d.rows) {
+      by_stream[r.stream].push_back({r.timestamp_ms, r.ingestion_time_ms, r.message});
+    }
+    for (size_t i = 0; i < by_stream.size(); ++i) {
+      if (!(*s)->Append("/vpc/flows", d.streams[i], by_stream[i], true).ok()) std::abort();
+    }
+    if (!(*s)->Flush().ok()) std::abort();
+    return std::move(s).value();
+  }();
+  const std::map<int64_t, std::string> queries = {
+      {1, "stats sum(packets) as p by srcAddr, dstAddr | sort p desc | limit 15"},
+      {3, "filter action = \"REJECT\" | stats count(*) as n by srcAddr | sort n desc | limit 15"},
+      {6, "stats sum(bytes) by bin(5m)"},
+  };
+  const std::string& q = queries.at(state.range(0));
+  state.SetLabel(q);
+  auto snap = store->Snapshot();
+  query::QueryOptions opts;
+  opts.threads = 1;
+  query::SourceFactory make =
+      [&](const query::Plan& plan) -> Result<std::unique_ptr<query::ScanSource>> {
+    std::vector<const GroupSnapshot*> groups{snap->FindGroup("/vpc/flows")};
+    return std::unique_ptr<query::ScanSource>(std::make_unique<query::StoreSource>(
+        snap, groups, opts.start_ms, opts.end_ms, "000000000000", nullptr, &plan));
+  };
+  for (auto _ : state) {
+    auto r = query::RunQuery(q, make, opts);
+    if (!r.ok()) return state.SkipWithError(r.status().ToString().c_str());
+    benchmark::DoNotOptimize(r->rows.size());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kRows));
+}
+
 BENCHMARK(BM_WriteSegment)->Arg(9)->Arg(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadOneIntColumn)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadThreeColumns)->Unit(benchmark::kMillisecond);
@@ -365,6 +414,7 @@ BENCHMARK(BM_DecodeInts)->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Unit(benchmark::kMicro
 BENCHMARK(BM_DecodeAddresses)->Arg(0)->Arg(33)->Arg(2)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DecodeAddressChunk)->Arg(6000)->Arg(0)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Crc32c)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StoreQuery)->Arg(6)->Arg(1)->Arg(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace flowlens::storage

@@ -27,37 +27,77 @@ struct Binding {
   std::string name;
 };
 
-// Turns one row block into a batch of the query's slots.
+// Turns one row block into a batch of the query's slots; source and row ids
+// only when the query reads them (ScanRequest::row_ids). Why it is fast: the
+// block's vectors are swapped into the batch, not copied, and the batch's
+// previous ones go back to the block, whose next read refills them in place
+// (SegmentReader::Read): a scan that keeps its block and batch allocates,
+// zero-fills and copies nothing here. Operators may have changed the batch
+// (a slot computed, rows compacted, the whole batch moved away): every
+// column is set anew. Benchmark: bench/segment_bench.cc BM_ScanToBatch.
 void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t slot_count,
-             const std::string& log_name, uint32_t source_id, bool any_json, Batch* out) {
+             const std::string& log_name, uint32_t source_id, bool any_json, bool row_ids,
+             Batch* out) {
   Batch& b = *out;
-  b = Batch();
   b.size = block.size;
   b.columns.resize(slot_count);
-  b.arena = block.arena;
-  b.keep_alive = block.keep_alive;
-  b.source_ids.assign(block.size, source_id);
-  b.row_ids = block.row_ids;
+  std::swap(b.arena, block.arena);
+  if (!b.arena) b.arena = std::make_shared<Arena>();  // a batch moved away left none
+  std::swap(b.keep_alive, block.keep_alive);
+  if (row_ids) {
+    b.source_ids.assign(block.size, source_id);
+    std::swap(b.row_ids, block.row_ids);
+  } else {
+    b.source_ids.clear();
+    b.row_ids.clear();
+  }
+  // Bound columns keep their vectors (swapped below); the rest start empty.
+  thread_local std::vector<uint8_t> bound;
+  bound.assign(slot_count, 0);
+  for (const Binding& bd : binds) bound[static_cast<size_t>(bd.slot)] = 1;
+  for (size_t i = 0; i < slot_count; ++i) {
+    Column& c = b.columns[i];
+    if (!bound[i]) {
+      if (c.kind != ColumnKind::kNull || !c.ints.empty() || !c.strings.empty() ||
+          !c.addrs.empty() || !c.valid.empty() || !c.doubles.empty() || !c.values.empty()) {
+        c = Column();
+      }
+      continue;
+    }
+    c.constant = Value();
+    c.doubles.clear();
+    c.values.clear();
+  }
+  // The vector of a column's kind comes from the block; the others are emptied.
+  auto take = [](auto* to, auto* from, Column* c) {
+    if (static_cast<void*>(to) != &c->ints) c->ints.clear();
+    if (static_cast<void*>(to) != &c->strings) c->strings.clear();
+    if (static_cast<void*>(to) != &c->addrs) c->addrs.clear();
+    std::swap(*to, *from);
+  };
   std::unordered_map<std::string_view, size_t> json_slots;
   std::vector<ColumnBuilder> json_builders;
   for (const Binding& bd : binds) {
     Column& c = b.columns[bd.slot];
+    c.valid.clear();
     switch (bd.src) {
       case Src::kMessage:
         c.kind = ColumnKind::kString;
-        c.strings = block.messages;
+        c.ints.clear();
+        c.addrs.clear();
+        c.strings = block.messages;  // (JSON fields are found in them below)
         break;
       case Src::kTimestamp:
         c.kind = ColumnKind::kTimestamp;
-        c.ints = block.timestamps;
+        take(&c.ints, &block.timestamps, &c);
         break;
       case Src::kIngestion:
         c.kind = ColumnKind::kTimestamp;
-        c.ints = block.ingestion_times;
+        take(&c.ints, &block.ingestion_times, &c);
         break;
       case Src::kLogStream:
         c.kind = ColumnKind::kString;
-        c.strings = block.streams;
+        take(&c.strings, &block.streams, &c);
         break;
       case Src::kLog:
         c = Column::Constant(Value::String(b.arena->Store(log_name)));
@@ -66,18 +106,19 @@ void ToBatch(storage::RowBlock& block, const std::vector<Binding>& binds, size_t
         storage::FieldColumn& f = block.fields[static_cast<size_t>(bd.field_index)];
         if (f.kind == ValueKind::kAddress) {
           c.kind = ColumnKind::kAddress;
-          c.addrs = std::move(f.addrs);
+          take(&c.addrs, &f.addrs, &c);
         } else if (f.kind == ValueKind::kString) {
           c.kind = ColumnKind::kString;
-          c.strings = std::move(f.strings);
+          take(&c.strings, &f.strings, &c);
         } else {
           c.kind = ColumnKind::kInt;
-          c.ints = std::move(f.ints);
+          take(&c.ints, &f.ints, &c);
         }
-        c.valid = std::move(f.valid);
+        std::swap(c.valid, f.valid);
         break;
       }
       case Src::kJson:
+        c.kind = ColumnKind::kNull;
         json_slots.emplace(bd.name, json_builders.size());
         json_builders.emplace_back(block.size);
         break;
@@ -307,7 +348,7 @@ size_t Prefilter(FilterStage& st, storage::RowBlock& block, size_t slot_count, E
   }
   if (rows_needed) {
     static const std::string kNoLog;
-    ToBatch(block, st.binds, slot_count, kNoLog, 0, false, &s->rows_batch);
+    ToBatch(block, st.binds, slot_count, kNoLog, 0, false, false, &s->rows_batch);
     for (size_t k = 0; k < st.conjuncts.size(); ++k) {
       if (st.decided[k]) continue;
       EvaluatePredicate(*st.conjuncts[k].expr, s->rows_batch, *state, &s->part);
@@ -497,6 +538,7 @@ PushedParse PlanPushedParse(const ScanRequest& request, const Layout* layout, bo
     req->fields.push_back(static_cast<int>(layout->field(i).id));
   }
   push.filter_req.codes = true;
+  push.filter_req.row_ids = false;
   push.filter_req.raw_messages = true;
   for (const BoundExpr* e : pd.filter_conjuncts) {
     int slot = -1;
@@ -647,14 +689,15 @@ Result<bool> StoreSource::Next(const ScanRequest& request, size_t slot_count, in
     RETURN_IF_ERROR(wal.ReadBlock(req, blk, &block));
     counters->records += block.size;
     counters->bytes += block.message_bytes + block.size;
-    ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
-    // The time range, inclusive, on @timestamp.
-    keep.assign(batch.size, 1);
+    // The time range, inclusive, on @timestamp (before ToBatch takes it).
+    keep.assign(block.size, 1);
     bool all = true;
     for (size_t r = 0; r < block.size; ++r) {
       int64_t ts = block.timestamps[r];
       if (ts < start_ms || ts > end_ms) keep[r] = 0, all = false;
     }
+    ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, request.row_ids,
+            &batch);
     if (!all) batch.Compact(keep);
     if (batch.size) sink(batch);
   }
@@ -686,6 +729,7 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
     std::erase_if(binds, [](const Binding& b) { return b.src == Src::kTimestamp; });
     req.timestamp = false;
   }
+  req.row_ids = request.row_ids;
   const bool wants_timestamp = req.timestamp;
   const std::string log_name = account_id_ + ":" + m.group->info.name;
   // @ptr must find the event again: source = group id, row = segment id in
@@ -701,6 +745,7 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
   // the rows still kept only.
   FilterStage stages[3];
   stages[0].req.codes = true;
+  for (FilterStage& st : stages) st.req.row_ids = false;
   for (const FieldCondition& c : tests_) {
     auto b = std::find_if(binds.begin(), binds.end(), [&](const Binding& x) {
       return x.src == Src::kFlow && req.fields[static_cast<size_t>(x.field_index)] == c.field_id;
@@ -849,7 +894,8 @@ Status StoreSource::ScanSegment(const Morsel& m, const ScanRequest& request, siz
       const uint8_t* sel = kept < n ? keep.data() : nullptr;
       if (Status st = reader->ReadBlock(req, blk, &block, sel); !st.ok()) return skipped_rest(st);
       for (uint64_t& row : block.row_ids) row |= segment_bits;
-      ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, &batch);
+      ToBatch(block, binds, slot_count, log_name, pointer_source, any_json, request.row_ids,
+              &batch);
       if (stand_in) {
         batch.columns[static_cast<size_t>(message_slot_)] =
             Column::Constant(Value::String(batch.arena->Store(message_stand_in_)));

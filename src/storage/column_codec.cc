@@ -40,28 +40,36 @@ void PutPlanes(std::span<const uint64_t> v, int width, std::string* out) {
 // temporary, no read-modify-write per plane); the width picks the loop from a
 // table, once per chunk. Benchmark: bench/segment_bench.cc BM_DecodeInts,
 // BM_DecodeAddresses, BM_ReadColumn.
+// Planes are `stride` bytes apart (the chunk's value count): a reader may
+// rebuild a run of values from the middle (PlanarInts::Get).
 template <int W, typename T>
-void UnplaneW(const uint8_t* p, size_t n, uint64_t add, T* out) {
+void UnplaneW(const uint8_t* p, size_t stride, size_t n, uint64_t add, T* out) {
   for (size_t i = 0; i < n; ++i) {
     uint64_t v = 0;
-    for (int b = 0; b < W; ++b) v |= uint64_t{p[static_cast<size_t>(b) * n + i]} << (8 * b);
+    for (int b = 0; b < W; ++b) v |= uint64_t{p[static_cast<size_t>(b) * stride + i]} << (8 * b);
     out[i] = static_cast<T>(v + add);
   }
 }
 
 template <typename T>
-using UnplaneFn = void (*)(const uint8_t*, size_t, uint64_t, T*);
+using UnplaneFn = void (*)(const uint8_t*, size_t, size_t, uint64_t, T*);
 
 template <typename T, int... W>
 constexpr std::array<UnplaneFn<T>, sizeof...(W)> UnplaneTable(std::integer_sequence<int, W...>) {
   return {&UnplaneW<W, T>...};
 }
 
-// `width` is 0..8 (TakePlanes checks it).
+// `width` is 0..8 (TakePlanes checks it); values [first, first + n) of planes
+// `stride` values long.
+template <typename T>
+void Unplane(const uint8_t* p, size_t stride, size_t first, size_t n, int width, uint64_t add,
+             T* out) {
+  static constexpr auto kTable = UnplaneTable<T>(std::make_integer_sequence<int, 9>());
+  kTable[static_cast<size_t>(width)](p + first, stride, n, add, out);
+}
 template <typename T>
 void Unplane(const uint8_t* p, size_t n, int width, uint64_t add, T* out) {
-  static constexpr auto kTable = UnplaneTable<T>(std::make_integer_sequence<int, 9>());
-  kTable[static_cast<size_t>(width)](p, n, add, out);
+  Unplane(p, n, 0, n, width, add, out);
 }
 
 // The planes of n values of `width` bytes from `d`, or null when they are not there.
@@ -562,6 +570,56 @@ bool DecodeIntColumn(Decoder* d, size_t n, std::vector<int64_t>* values,
   if (d->failed() || !DecodeInts(d, present, values)) return false;
   Scatter(*valid, n, values);
   return true;
+}
+
+bool DecodePlanarIntColumn(Decoder* d, size_t n, PlanarInts* out, std::vector<uint8_t>* valid) {
+  out->usable = false;
+  Decoder probe = *d;
+  const size_t present = DecodeValidity(&probe, n, valid);
+  if (probe.failed()) return false;
+  if (present == 0 || static_cast<IntTransform>(probe.Peek()) != IntTransform::kFrameOfReference) {
+    return true;  // (no transform follows when no value is present)
+  }
+  probe.Byte();
+  const int64_t lo = probe.Signed();
+  const int width = probe.Byte();
+  const uint8_t* planes = TakePlanes(&probe, present, width);
+  if (planes == nullptr) return false;
+  *d = probe;
+  out->usable = true;
+  out->rows = n;
+  out->planes = planes;
+  out->present = present;
+  out->width = width;
+  out->lo = static_cast<uint64_t>(lo);
+  out->rank.clear();
+  if (!valid->empty()) {
+    out->rank.resize(n / 64 + 1);
+    const uint8_t* f = valid->data();
+    uint32_t before = 0;
+    for (size_t w = 0; w < n / 64; ++w) {
+      out->rank[w] = before;
+      uint32_t ones = 0;
+      for (size_t k = 0; k < 64; ++k) ones += f[64 * w + k];
+      before += ones;
+    }
+    out->rank[n / 64] = before;
+  }
+  return true;
+}
+
+void PlanarInts::Get(size_t r, size_t m, const std::vector<uint8_t>& valid, int64_t* out) const {
+  auto* o = reinterpret_cast<uint64_t*>(out);
+  if (valid.empty()) return Unplane(planes, present, r, m, width, lo, o);
+  const uint8_t* f = valid.data();
+  auto before = [&](size_t row) {  // present rows before `row`
+    size_t k = rank[row / 64];
+    for (size_t i = row / 64 * 64; i < row; ++i) k += f[i];
+    return k;
+  };
+  const size_t first = before(r), k = before(r + m) - first;
+  Unplane(planes, present, first, k, width, lo, o);
+  Scatter(f + r, m, k, out);
 }
 
 bool DecodeFlagColumn(Decoder* d, size_t n, std::vector<uint8_t>* flags,

@@ -44,18 +44,15 @@ bool GetPlanes(Decoder* d, size_t n, int width, std::vector<uint64_t>* v);
 // Bits needed for x (0 for 0).
 int BitWidth(uint64_t x);
 
-// Spreads the `present` values at the front of *values over the rows whose
-// flag is set, in place from the back (a value never moves left).
+// Spreads the `present` values at the front of v[0..n) (or of *values,
+// which grows to n) over the rows whose flag f[i] is set, in place from the
+// back (a value never moves left).
 // Why it is fast: missing rows are rare, so eight flags are read at once and
 // eight present rows move as a block; once every row left is in place (no
 // missing row before it) the pass stops.
 template <typename T>
-void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values) {
-  if (valid.empty()) return;
-  size_t j = values->size();
-  values->resize(n);
-  T* v = values->data();
-  const uint8_t* f = valid.data();
+void Scatter(const uint8_t* f, size_t n, size_t present, T* v) {
+  size_t j = present;
   constexpr uint64_t kAllPresent = 0x0101010101010101ULL;
   size_t i = n;
   while (i > j) {  // i == j: rows [0, i) are all present and already in place
@@ -70,6 +67,13 @@ void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values
       v[i] = f[i] ? v[--j] : T{};
     }
   }
+}
+template <typename T>
+void Scatter(const std::vector<uint8_t>& valid, size_t n, std::vector<T>* values) {
+  if (valid.empty()) return;
+  const size_t present = values->size();
+  values->resize(n);
+  Scatter(valid.data(), n, present, values->data());
 }
 
 }  // namespace flowlens::storage::codec

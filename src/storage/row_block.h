@@ -38,6 +38,9 @@ struct ColumnRequest {
   // an empty view elsewhere, and RowBlock::raw_kept says which rows have one.
   // For a reader that rebuilds the other rows' text itself (query/parse_pushdown.h).
   bool raw_messages = false;
+  // RowBlock::row_ids; a scan whose query reads no row ids (most stats
+  // queries) leaves them out (ScanRequest::row_ids).
+  bool row_ids = true;
 };
 
 struct FieldColumn {
@@ -83,7 +86,8 @@ inline FieldColumn MissingColumn(int field_id, size_t rows) {
 struct RowBlock {
   size_t size = 0;
   // Row ids: within a segment, the row number (stable: GetLogRecord and @ptr
-  // use it); within a snapshot's unflushed events, their position.
+  // use it); within a snapshot's unflushed events, their position. Empty
+  // without ColumnRequest::row_ids.
   std::vector<uint64_t> row_ids;
   std::vector<int64_t> timestamps;
   std::vector<int64_t> ingestion_times;
@@ -110,7 +114,10 @@ struct RowBlock {
     fields.clear();
     message_bytes = 0;
     keep_alive.clear();
-    arena = std::make_shared<Arena>();
+    // An arena nobody else holds and nothing was put in is as good as new.
+    if (!arena || arena.use_count() > 1 || arena->bytes_reserved() > 0) {
+      arena = std::make_shared<Arena>();
+    }
   }
 };
 

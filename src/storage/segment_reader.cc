@@ -102,15 +102,17 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
     // buffers, used by one chunk at a time.
     // An address chunk may be kept lazy (Form::kLazyAddress): its payload
     // then goes to the chunk's own buffer, which lives as long as it does.
-    thread_local std::string stored_buf, payload_buf;
-    stored_buf.resize(m.length);
-    RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored_buf.data()));
-    if (crc32c::Mask(crc32c::Value(stored_buf)) != m.crc) return Corrupt("checksum mismatch", g, c);
-    Status s = meta.kind == ColumnKind::kAddress
-                   ? DecompressChunk(stored_buf, &out->lazy_payload, &out->lazy_bytes)
-                   : DecompressChunk(stored_buf, &payload_buf);
+    // Both buffers only grow: nothing is zero-filled before it is overwritten.
+    thread_local ChunkBuffer stored_buf, payload_buf;
+    RETURN_IF_ERROR(file_->Read(m.offset, m.length, stored_buf.Reserve(m.length)));
+    const std::string_view stored(stored_buf.data.get(), m.length);
+    if (crc32c::Mask(crc32c::Value(stored)) != m.crc) return Corrupt("checksum mismatch", g, c);
+    // An int chunk may be kept as its planes (Form::kPlanar), likewise.
+    const bool own = meta.id != format::kColMirror;
+    Status s = own ? DecompressChunk(stored, &out->lazy_payload, &out->lazy_bytes)
+                   : DecompressChunk(stored, &payload_buf, &payload);
     if (!s.ok()) return Corrupt(s.message(), g, c);
-    payload = meta.kind == ColumnKind::kAddress ? out->lazy_bytes : std::string_view(payload_buf);
+    if (own) payload = out->lazy_bytes;
   }
   FieldColumn& col = out->column;
   col.field_id = meta.id;
@@ -127,7 +129,13 @@ Status SegmentReader::DecodeStored(size_t g, size_t c, size_t n, Decoded* out) {
         ok = DecodeFlagColumn(&d, n, &out->mirror_reply, &col.valid);
         out->mirror_ready = false;
       } else {
-        ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+        ok = DecodePlanarIntColumn(&d, n, &out->planar, &col.valid);
+        if (ok && out->planar.usable) {
+          out->form = Form::kPlanar;
+          col.ints.clear();
+        } else if (ok) {
+          ok = DecodeIntColumn(&d, n, &col.ints, &col.valid);
+        }
       }
       break;
     case ColumnKind::kAddress: {
@@ -163,20 +171,69 @@ Status SegmentReader::DecodeChunk(size_t g, size_t c, Decoded* out) {
   size_t n = footer_->row_groups[g].rows;
   if (meta.reference == format::IntReference::kMirror) return DecodeMirrored(g, c, n, out);
   RETURN_IF_ERROR(DecodeStored(g, c, n, out));
-  FieldColumn& col = out->column;
   if (meta.reference != format::IntReference::kNone) {
     int start = footer_->ColumnIndex(static_cast<uint16_t>(fields::kStart));
-    if (start < 0 || start == static_cast<int>(c) || col.ints.size() != n) {
+    if (start < 0 || start == static_cast<int>(c) || !IsIntChunk(*out, n)) {
       return Corrupt("bad column reference", g, c);
     }
     Decoded* ref;
     RETURN_IF_ERROR(LoadColumn(g, static_cast<size_t>(start), &ref));
-    int64_t scale = meta.reference == format::IntReference::kStartMs ? 1000 : 1;
-    for (size_t i = 0; i < n; ++i) {
-      if (ref->column.IsValid(i)) col.ints[i] += ref->column.ints[i] * scale;
+    if (!IsIntChunk(*ref, n) || ref->ref) return Corrupt("bad column reference", g, c);
+    const int64_t scale = meta.reference == format::IntReference::kStartMs ? 1000 : 1;
+    if (out->form == Form::kPlanar) {
+      out->ref = ref;  // added as rows are handed out
+      out->ref_scale = scale;
+    } else {
+      AddReference(*ref, scale, 0, n, out->column.ints.data());
     }
   }
   return Status::Ok();
+}
+
+bool SegmentReader::IsIntChunk(const Decoded& d, size_t n) {
+  return (d.form == Form::kPlanar && d.planar.rows == n) ||
+         (d.form == Form::kPlain && d.column.kind != ValueKind::kString &&
+          d.column.kind != ValueKind::kAddress && d.column.ints.size() == n);
+}
+
+void SegmentReader::IntRange(const Decoded& d, size_t r, size_t m, int64_t* out) {
+  if (d.form == Form::kPlanar) {
+    d.planar.Get(r, m, d.column.valid, out);
+  } else {
+    std::copy_n(d.column.ints.data() + r, m, out);
+  }
+  if (d.ref != nullptr) AddReference(*d.ref, d.ref_scale, r, m, out);
+}
+
+namespace {
+
+// o[j] += v[j] * scale where present (all when `present` is null). Why it
+// is fast: the scale is a constant of the loop (x1000 is shifts and adds, no
+// 64-bit multiply per row) and the loop without flags vectorizes.
+template <int64_t kScale>
+void AddScaled(const int64_t* v, const uint8_t* present, size_t k, int64_t scale, int64_t* o) {
+  const int64_t x = kScale != 0 ? kScale : scale;
+  if (present == nullptr) {
+    for (size_t j = 0; j < k; ++j) o[j] += v[j] * x;
+  } else {
+    for (size_t j = 0; j < k; ++j) o[j] += present[j] ? v[j] * x : 0;
+  }
+}
+
+}  // namespace
+
+void SegmentReader::AddReference(const Decoded& ref, int64_t scale, size_t r, size_t m,
+                                 int64_t* out) {
+  auto add = scale == 1000 ? &AddScaled<1000> : scale == 1 ? &AddScaled<1> : &AddScaled<0>;
+  // The reference's values a slice at a time, on the stack.
+  constexpr size_t kSlice = 512;
+  int64_t v[kSlice];
+  for (size_t i = 0; i < m; i += kSlice) {
+    const size_t k = std::min(kSlice, m - i);
+    IntRange(ref, r + i, k, v);  // (a reference has none of its own: DecodeChunk)
+    const uint8_t* present = ref.column.valid.empty() ? nullptr : ref.column.valid.data() + r + i;
+    add(v, present, k, scale, out + i);
+  }
 }
 
 Status SegmentReader::DecodeMirrored(size_t g, size_t c, size_t n, Decoded* out) {
@@ -273,6 +330,15 @@ bool SegmentReader::Expand(Decoded* d) {
     return Expand(d->side[0]) && Expand(d->side[1]) &&
            AlignSides(d->side[0], d->side[1], d->side[0]->small.size(), true);
   }
+  if (d->form == Form::kPlanar) {
+    // (A vector that grows is zero-filled: this is the rarer path.)
+    d->column.ints.resize(d->planar.rows);
+    IntRange(*d, 0, d->planar.rows, d->column.ints.data());
+    d->form = Form::kPlain;
+    d->planar.usable = false;
+    d->ref = nullptr;
+    return true;
+  }
   if (d->form != Form::kLazyAddress) return true;
   Decoder dec(d->lazy_bytes);
   const bool ok = DecodeCompactAddressColumn(&dec, d->lazy.rows, &d->small, &d->v6, &d->v6s,
@@ -289,6 +355,10 @@ bool SegmentReader::Expand(Decoded* d) {
 bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes,
                          FieldColumn* col) {
   const size_t m = rows.size();
+  // Each output vector is sized to m (a no-op for a column reused from the
+  // block before, which had as many rows: no zero-fill) and overwritten, or
+  // emptied when the chunk has none of it.
+  bool ints = false, addrs = false, strings = false, code = false, valid = false;
   // `loc(r)` gives the side (0 or 1) and the position of row r's value. Why
   // it is fast: the loops are instantiated for plain chunks (side 0, position
   // r: the same loop as a copy) and for mirrored ones, where the side is an
@@ -302,7 +372,9 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
       const LazyAddressColumn* side[2] = {&s0.lazy, &s1.lazy};
       const bool flags = s0.lazy.valid_bits != nullptr || s1.lazy.valid_bits != nullptr;
       col->addrs.resize(m);
-      col->valid.resize(flags ? m : 0);
+      addrs = true;
+      valid = flags;
+      if (flags) col->valid.resize(m);
       for (size_t i = 0; i < m; ++i) {
         auto [k, p] = loc(rows[i]);
         bool present;
@@ -313,18 +385,19 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
     }
     if (s0.form == Form::kAddress) {
       const uint32_t* small[2] = {s0.small.data(), s1.small.data()};
-      col->addrs.clear();
-      col->addrs.reserve(m);
+      col->addrs.resize(m);
+      IpAddress* o = col->addrs.data();
+      addrs = true;
       if (s0.v6.empty()) {
-        for (uint32_t r : rows) {
-          auto [k, p] = loc(r);
-          col->addrs.push_back(IpAddress::V4(small[k][p]));
+        for (size_t i = 0; i < m; ++i) {
+          auto [k, p] = loc(rows[i]);
+          o[i] = IpAddress::V4(small[k][p]);
         }
       } else {
         const Decoded* side[2] = {&s0, &s1};
-        for (uint32_t r : rows) {
-          auto [k, p] = loc(r);
-          col->addrs.push_back(side[k]->AddressAt(p));
+        for (size_t i = 0; i < m; ++i) {
+          auto [k, p] = loc(rows[i]);
+          o[i] = side[k]->AddressAt(p);
         }
       }
     } else if (s0.form == Form::kDict) {
@@ -332,9 +405,11 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         col->codes.resize(m);
         for (size_t i = 0; i < m; ++i) col->codes[i] = s0.small[rows[i]];
         col->dict = s0.dict;
+        code = true;
       } else {
         col->strings.resize(m);
         for (size_t i = 0; i < m; ++i) col->strings[i] = s0.dict[s0.small[rows[i]]];
+        strings = true;
       }
     } else if (!s0.column.ints.empty()) {
       const int64_t* v[2] = {s0.column.ints.data(), s1.column.ints.data()};
@@ -344,12 +419,15 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         auto [k, p] = loc(rows[i]);
         o[i] = v[k][p];
       }
+      ints = true;
     } else if (!s0.column.addrs.empty()) {
       col->addrs.resize(m);
       for (size_t i = 0; i < m; ++i) col->addrs[i] = s0.column.addrs[rows[i]];
+      addrs = true;
     } else if (!s0.column.strings.empty()) {
       col->strings.resize(m);
       for (size_t i = 0; i < m; ++i) col->strings[i] = s0.column.strings[rows[i]];
+      strings = true;
     }
     if (!s0.column.valid.empty()) {
       const uint8_t* v[2] = {s0.column.valid.data(), s1.column.valid.data()};
@@ -358,14 +436,44 @@ bool SegmentReader::Emit(const Decoded& d, std::span<const uint32_t> rows, bool 
         auto [k, p] = loc(rows[i]);
         col->valid[i] = v[k][p];
       }
+      valid = true;
     }
   };
   if (d.form == Form::kMirrored) {
     emit(*d.side[0], *d.side[1],
          [&](uint32_t r) { return std::pair<size_t, uint32_t>(d.reply[r], d.pos[r]); });
+  } else if ((d.form == Form::kPlain || d.form == Form::kPlanar) &&
+             (m == 0 || rows[m - 1] - rows[0] + 1 == m)) {
+    // A run of rows of a plain chunk (every row of a block no filter
+    // thinned): one copy per vector, no gather; of a planar one, its values
+    // rebuilt in place.
+    const FieldColumn& from = d.column;
+    const size_t r = m == 0 ? 0 : rows[0];
+    auto copy = [&](const auto& v, auto* to) {
+      if (v.empty()) return false;
+      to->assign(v.begin() + r, v.begin() + r + m);
+      return true;
+    };
+    if (d.form == Form::kPlanar) {
+      col->ints.resize(m);
+      IntRange(d, r, m, col->ints.data());
+      ints = true;
+    } else {
+      ints = copy(from.ints, &col->ints);
+      addrs = !ints && copy(from.addrs, &col->addrs);
+      strings = !ints && !addrs && copy(from.strings, &col->strings);
+    }
+    valid = copy(from.valid, &col->valid);
+  } else if (d.form == Form::kPlanar) {
+    return false;  // (Read expands one for rows other than a run)
   } else {
     emit(d, d, [](uint32_t r) { return std::pair<size_t, uint32_t>(0, r); });
   }
+  if (!ints) col->ints.clear();
+  if (!addrs) col->addrs.clear();
+  if (!strings) col->strings.clear();
+  if (!code) col->codes.clear(), col->dict.clear();
+  if (!valid) col->valid.clear();
   return ok;
 }
 
@@ -455,6 +563,8 @@ void SegmentReader::Recycle(std::map<size_t, Decoded>* cache) {
     d.dict.clear();
     d.mirror_ready = false;
     d.lazy.usable = false;
+    d.planar.usable = false;
+    d.ref = nullptr;
     d.side[0] = d.side[1] = nullptr;
     d.pos = nullptr;
     d.reply = nullptr;
@@ -518,7 +628,17 @@ Status SegmentReader::ReadBlock(const ColumnRequest& request, size_t block, RowB
 
 Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t count,
                            RowBlock* out, const uint8_t* keep) {
+  // The block's columns are refilled in place (Emit): their vectors keep
+  // their size and capacity from the block before, so a block of as many
+  // rows allocates and zero-fills nothing.
+  std::vector<FieldColumn> reused = std::move(out->fields);
+  std::vector<uint64_t> ids = std::move(out->row_ids);
+  std::vector<int64_t> times[2] = {std::move(out->timestamps), std::move(out->ingestion_times)};
   out->Clear();
+  reused.resize(req.fields.size());
+  if (req.row_ids) out->row_ids = std::move(ids);
+  if (req.timestamp) out->timestamps = std::move(times[0]);
+  if (req.ingestion_time) out->ingestion_times = std::move(times[1]);
   auto it = std::upper_bound(row_group_start_.begin(), row_group_start_.end(), first_row);
   if (it == row_group_start_.begin()) return Status::OutOfRange("no such row");
   size_t g = static_cast<size_t>(it - row_group_start_.begin()) - 1;
@@ -539,25 +659,42 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
   const std::span<const uint32_t> rows(rows_.data(), kept);
   const std::span<const uint32_t>* sel = keep ? &rows : nullptr;
   out->size = rows.size();
-  out->row_ids.resize(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
+  if (req.row_ids) {
+    out->row_ids.resize(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) out->row_ids[i] = row_group_start_[g] + rows[i];
+  }
   out->keep_alive.push_back(footer_);
   auto load = [&](uint16_t id, Decoded** d) -> Status {
     int c = footer_->ColumnIndex(id);
     if (c < 0) return Status::DataLoss(fmt::format("{}: no column {}", path_, id));
     return LoadColumn(g, static_cast<size_t>(c), d);
   };
+  // Rows that are a run (no selection) are rebuilt or copied straight into
+  // the block; a selection is gathered from the chunk unpacked whole.
+  const bool run = rows.empty() || rows.back() - rows.front() + 1 == rows.size();
+  auto read_times = [&](uint16_t id, std::vector<int64_t>* to) -> Status {
+    Decoded* d;
+    RETURN_IF_ERROR(load(id, &d));
+    if (!IsIntChunk(*d, footer_->row_groups[g].rows)) {
+      return Corrupt("not a time column", g, static_cast<size_t>(footer_->ColumnIndex(id)));
+    }
+    if (run) {
+      to->resize(rows.size());
+      if (!rows.empty()) IntRange(*d, rows.front(), rows.size(), to->data());
+    } else {
+      Expand(d);
+      Slice(d->column.ints, begin, count, sel, to);
+    }
+    return Status::Ok();
+  };
+  if (req.timestamp) RETURN_IF_ERROR(read_times(format::kColTimestamp, &out->timestamps));
+  if (req.ingestion_time) RETURN_IF_ERROR(read_times(format::kColIngestionTime, &out->ingestion_times));
   Decoded* d;
-  if (req.timestamp) {
-    RETURN_IF_ERROR(load(format::kColTimestamp, &d));
-    Slice(d->column.ints, begin, count, sel, &out->timestamps);
-  }
-  if (req.ingestion_time) {
-    RETURN_IF_ERROR(load(format::kColIngestionTime, &d));
-    Slice(d->column.ints, begin, count, sel, &out->ingestion_times);
-  }
   if (req.log_stream) {
     RETURN_IF_ERROR(load(format::kColStream, &d));
+    if (!Expand(d) || !IsIntChunk(*d, footer_->row_groups[g].rows)) {
+      return Corrupt("not a stream column", g, static_cast<size_t>(footer_->ColumnIndex(format::kColStream)));
+    }
     for (uint32_t r : rows) {
       int64_t s = d->column.ints[r];
       if (s < 0 || static_cast<uint64_t>(s) >= footer_->streams.size()) {
@@ -566,8 +703,10 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       out->streams.push_back(footer_->streams[static_cast<size_t>(s)]);
     }
   }
-  for (int field : req.fields) {
-    FieldColumn col;
+  out->fields = std::move(reused);
+  for (size_t f = 0; f < req.fields.size(); ++f) {
+    const int field = req.fields[f];
+    FieldColumn& col = out->fields[f];
     col.field_id = field;
     col.kind = Catalog()[static_cast<size_t>(field)].kind;
     int c = footer_->ColumnIndex(static_cast<uint16_t>(field));
@@ -579,11 +718,11 @@ Status SegmentReader::Read(const ColumnRequest& req, uint64_t first_row, size_t 
       // of its rows (rows found one by one cost about eight times a row of
       // a chunk unpacked whole).
       bool ok = !IsLazy(*d) || rows.size() * 8 <= count || Expand(d);
+      ok = ok && (d->form != Form::kPlanar || run || Expand(d));
       ok = ok && Emit(*d, rows, req.codes, &col);
       if (!ok) return Corrupt("malformed column data", g, static_cast<size_t>(c));
       out->keep_alive.push_back(d->payload);
     }
-    out->fields.push_back(std::move(col));
   }
   if (req.raw_messages && !req.message) {
     Decoded* raw;

@@ -106,7 +106,13 @@ class SegmentReader {
   // out few of its rows (behind a selective filter) reads just those; the
   // first that wants many, or a filter or @message, expands it to kAddress
   // (Expand). A mirrored column's two sides are both lazy or both not.
-  enum class Form : uint8_t { kPlain, kAddress, kDict, kMirrored, kLazyAddress };
+  // kPlanar: an int chunk in frame of reference kept as its byte planes
+  // (PlanarInts), its reference (@timestamp = stored + start * 1000, end =
+  // stored + start) added as rows are handed out: a block that takes a run
+  // of rows gets them rebuilt straight into its column (IntRange); anything
+  // else (a selection, a filter's view, a mirrored side, @message) expands
+  // it to kPlain.
+  enum class Form : uint8_t { kPlain, kAddress, kDict, kMirrored, kLazyAddress, kPlanar };
   struct Decoded {
     std::shared_ptr<const void> payload;  // owns the string views
     FieldColumn column;                   // raw messages go in `strings`
@@ -116,8 +122,13 @@ class SegmentReader {
     std::vector<IpAddress> v6s;          // kAddress
     std::vector<std::string_view> dict;  // kDict
     LazyAddressColumn lazy;              // kLazyAddress
-    ChunkBuffer lazy_payload;            // what `lazy` views (kept across moves)
+    PlanarInts planar;                   // kPlanar
+    ChunkBuffer lazy_payload;            // what `lazy` or `planar` views (kept across moves)
     std::string_view lazy_bytes;         // the payload in it
+    // kPlanar: the chunk whose values (times ref_scale) are added to this
+    // one's where present (start, in the cache for the same row group).
+    const Decoded* ref = nullptr;
+    int64_t ref_scale = 0;
     // The reply-flag column (format::kColMirror): per row whether it is a
     // reply (decoded as bytes, column.ints stays empty) and, once a mirrored
     // column needed it, the index of its value among the stored rows (own
@@ -140,12 +151,19 @@ class SegmentReader {
   // (addresses, strings or codes, ints, validity); false if a lazy chunk is
   // malformed at one of them.
   static bool Emit(const Decoded& d, std::span<const uint32_t> rows, bool codes, FieldColumn* col);
+  // Rows [r, r + m) of an int chunk (kPlain, or kPlanar with its reference
+  // added) into out[0..m).
+  static void IntRange(const Decoded& d, size_t r, size_t m, int64_t* out);
+  // Adds ref's values of rows [r, r + m) times `scale` to out[0..m) where present.
+  static void AddReference(const Decoded& ref, int64_t scale, size_t r, size_t m, int64_t* out);
+  // Whether d is an int chunk of n rows.
+  static bool IsIntChunk(const Decoded& d, size_t n);
   static bool IsLazy(const Decoded& d) {
     return d.form == Form::kLazyAddress ||
            (d.form == Form::kMirrored && d.side[0]->form == Form::kLazyAddress);
   }
-  // A lazy chunk (or a mirrored column's lazy sides) unpacked to kAddress;
-  // false if malformed.
+  // A lazy chunk (or a mirrored column's lazy sides) unpacked to kAddress,
+  // a kPlanar one to kPlain; false if malformed.
   static bool Expand(Decoded* d);
   // Makes a mirrored column's two expanded sides alike (validity flags on
   // both or neither, IPv6 flags likewise) and checks their sizes.

@@ -4,11 +4,13 @@
 // DecodeRawColumn never crash or read outside it (ASan), and what they
 // accept is whole: n values, n flags, every IPv6 index and dictionary code in
 // range; an address chunk opened lazily (DecodeLazyAddressColumn) gives every
-// row the value the whole decoder gives. DecompressChunk likewise on the
+// row the value the whole decoder gives, and an int chunk opened as its
+// planes (DecodePlanarIntColumn) every run of rows likewise. DecompressChunk likewise on the
 // stored form, into a string or a ChunkBuffer alike. Input: 2 bytes of row
 // count (little-endian), then the payload. Seeds: tests/fuzz/seeds/column_codec_fuzz
 // (chunks as the writer makes them, including dictionary-coded address chunks,
 // one with IPv6 and missing rows, and one-bit flags).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,6 +31,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Decoder d(payload);
     std::vector<int64_t> ints;
     if (DecodeIntColumn(&d, n, &ints, &valid) && ints.size() != n) __builtin_trap();
+  }
+  {
+    // Opened as planes: where it opens, the whole decoder accepts the same
+    // bytes and every run of rows is what it gives.
+    Decoder d(payload);
+    PlanarInts planar;
+    std::vector<uint8_t> planar_valid;
+    if (DecodePlanarIntColumn(&d, n, &planar, &planar_valid) && planar.usable) {
+      Decoder w(payload);
+      std::vector<int64_t> ints;
+      std::vector<uint8_t> whole_valid;
+      if (!DecodeIntColumn(&w, n, &ints, &whole_valid) || w.remaining() != d.remaining() ||
+          whole_valid != planar_valid) {
+        __builtin_trap();
+      }
+      std::vector<int64_t> run(n);
+      for (size_t r = 0; r < n; r += 1 + r / 3) {
+        const size_t m = std::min(n - r, 1 + r % 97);
+        planar.Get(r, m, planar_valid, run.data());
+        for (size_t i = 0; i < m; ++i) {
+          if (run[i] != ints[r + i]) __builtin_trap();
+        }
+      }
+    }
   }
   {
     Decoder d(payload);

@@ -3,10 +3,12 @@
 // mixed; IPv4 bits as planes or as a dictionary) round-trip with missing
 // rows anywhere, at sizes around the 64-row words the address decoder works
 // in; the dictionary transform's edge cases (one value, 64-bit values, 32-bit
-// indices, the last values of the packed bits) decode; reply flags read as
+// indices, the last values of the packed bits) decode; int chunks opened as
+// their planes give every run of rows the whole decoder gives; reply flags read as
 // bytes agree with the ints; malformed input is refused.
 #include "storage/column_codec.h"
 
+#include "flowlog/field_catalog.h"
 #include "storage/format.h"
 
 #include <gtest/gtest.h>
@@ -32,10 +34,15 @@ std::vector<uint8_t> Validity(size_t n, int pattern, std::mt19937_64* rng) {
   return v;
 }
 
-TEST(ColumnCodec, IntsOfEveryWidthRoundTrip) {
-  std::mt19937_64 rng(7);
+// Every shape of int chunk: values of each byte width, unsorted and sorted
+// (narrower deltas, so delta coding), at every size, with each validity
+// pattern (missing rows hold 0): fn(width, sorted, n, pattern, values,
+// valid, encoded chunk).
+template <typename Fn>
+void ForEachIntChunk(uint64_t seed, const Fn& fn) {
+  std::mt19937_64 rng(seed);
   for (int width = 0; width <= 8; ++width) {
-    for (bool sorted : {false, true}) {  // sorted: deltas are narrower, so delta coding
+    for (bool sorted : {false, true}) {
       for (size_t n : kSizes) {
         for (int pattern = 0; pattern < 4; ++pattern) {
           const uint64_t mask = width == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width)) - 1;
@@ -48,19 +55,68 @@ TEST(ColumnCodec, IntsOfEveryWidthRoundTrip) {
           }
           std::string enc;
           EncodeIntColumn(v, valid.data(), &enc);
-          Decoder d(enc);
-          std::vector<int64_t> got = {1, 2, 3};  // decoded over, as a reused buffer is
-          std::vector<uint8_t> got_valid;
-          ASSERT_TRUE(DecodeIntColumn(&d, n, &got, &got_valid)) << width << " " << n;
-          EXPECT_TRUE(d.done());
-          EXPECT_EQ(got, v) << "width " << width << " n " << n << " pattern " << pattern;
-          for (size_t i = 0; i < n; ++i) {
-            ASSERT_EQ(got_valid.empty() || got_valid[i], valid[i] != 0) << i;
-          }
+          fn(width, sorted, n, pattern, v, valid, enc);
         }
       }
     }
   }
+}
+
+TEST(ColumnCodec, IntsOfEveryWidthRoundTrip) {
+  ForEachIntChunk(7, [](int width, bool, size_t n, int pattern, const std::vector<int64_t>& v,
+                        const std::vector<uint8_t>& valid, const std::string& enc) {
+    Decoder d(enc);
+    std::vector<int64_t> got = {1, 2, 3};  // decoded over, as a reused buffer is
+    std::vector<uint8_t> got_valid;
+    ASSERT_TRUE(DecodeIntColumn(&d, n, &got, &got_valid)) << width << " " << n;
+    EXPECT_TRUE(d.done());
+    EXPECT_EQ(got, v) << "width " << width << " n " << n << " pattern " << pattern;
+    for (size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(got_valid.empty() || got_valid[i], valid[i] != 0) << i;
+    }
+  });
+}
+
+// An int chunk opened as its planes gives every run of rows, from anywhere
+// (inside a 64-row word, across words, the whole chunk), what the whole
+// decoder gives; chunks of another shape (delta, no value present) do not
+// open so and leave the decoder where it was.
+TEST(ColumnCodec, PlanarIntsGiveWhatTheWholeDecoderGives) {
+  size_t opened = 0;
+  ForEachIntChunk(9, [&](int width, bool sorted, size_t n, int pattern,
+                         const std::vector<int64_t>& want, const std::vector<uint8_t>&,
+                         const std::string& enc) {
+    Decoder whole(enc);
+    std::vector<int64_t> ints;
+    std::vector<uint8_t> want_valid;
+    ASSERT_TRUE(DecodeIntColumn(&whole, n, &ints, &want_valid));
+    Decoder d(enc);
+    PlanarInts planar;
+    std::vector<uint8_t> got_valid;
+    ASSERT_TRUE(DecodePlanarIntColumn(&d, n, &planar, &got_valid));
+    if (!planar.usable) {
+      EXPECT_EQ(d.remaining(), enc.size());
+      EXPECT_TRUE(sorted || pattern == 1 || n <= 1) << width << " " << n << " " << pattern;
+      return;
+    }
+    ++opened;
+    EXPECT_TRUE(d.done());
+    EXPECT_EQ(got_valid, want_valid);
+    const size_t runs[][2] = {{0, n}, {0, n / 2}, {n / 3, n - n / 3}, {n / 2, 1},
+                              {n > 70 ? 63 : 0, n > 70 ? 7 : 0}, {n - n / 5, n / 5}};
+    for (const auto& run : runs) {
+      const size_t r = run[0], m = run[1];
+      std::vector<int64_t> got(m + 1, 42);
+      planar.Get(r, m, got_valid, got.data());
+      EXPECT_EQ(got[m], 42);  // nothing past the run
+      got.pop_back();
+      EXPECT_EQ(got, std::vector<int64_t>(want.begin() + static_cast<std::ptrdiff_t>(r),
+                                          want.begin() + static_cast<std::ptrdiff_t>(r + m)))
+          << "width " << width << " n " << n << " pattern " << pattern << " run " << r << "+"
+          << m;
+    }
+  });
+  EXPECT_GT(opened, 100u);
 }
 
 // What a compact address column says about row i.
@@ -383,6 +439,41 @@ TEST(ColumnCodec, FlagColumnsAgreeWithInts) {
         }
       }
     }
+  }
+}
+
+// The columns queries sum, group or filter on most are packed for fast
+// decoding (ChunkPackingFor); the others stay tight. Either packing gives
+// back the payload exactly, through every DecompressChunk form.
+TEST(ColumnCodec, HotColumnsArePackedForFastDecoding) {
+  for (int id : {fields::kSrcAddr, fields::kDstAddr, fields::kSrcPort, fields::kDstPort,
+                 fields::kBytes, fields::kStart}) {
+    const ColumnKind kind = id <= fields::kDstAddr ? ColumnKind::kAddress : ColumnKind::kInt;
+    EXPECT_EQ(ChunkPackingFor(static_cast<uint16_t>(id), kind), ChunkPacking::kFastDecode) << id;
+  }
+  for (int id : {fields::kPackets, fields::kEnd, fields::kProtocol, fields::kVersion}) {
+    EXPECT_EQ(ChunkPackingFor(static_cast<uint16_t>(id), ColumnKind::kInt), ChunkPacking::kTight)
+        << id;
+  }
+  EXPECT_EQ(ChunkPackingFor(format::kColTimestamp, ColumnKind::kTime), ChunkPacking::kTight);
+  // Byte counts as the writer stores them: four byte planes, the high ones in runs.
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> bytes(65536);
+  for (int64_t& b : bytes) {
+    b = static_cast<int64_t>(rng() % 9 == 0 ? rng() % 3'000'000 : 40 + rng() % 1460);
+  }
+  std::string payload;
+  EncodeIntColumn(bytes, nullptr, &payload);
+  for (ChunkPacking packing : {ChunkPacking::kTight, ChunkPacking::kFastDecode}) {
+    const std::string stored = CompressChunk(payload, 3, packing);
+    EXPECT_LT(stored.size(), payload.size() * 9 / 10);
+    std::string out;
+    ASSERT_TRUE(DecompressChunk(stored, &out).ok());
+    EXPECT_EQ(out, payload);
+    ChunkBuffer buffer;
+    std::string_view view;
+    ASSERT_TRUE(DecompressChunk(stored, &buffer, &view).ok());
+    EXPECT_EQ(view, payload);
   }
 }
 

@@ -139,6 +139,13 @@ TEST_F(StoreScan, WalAndSegmentGiveTheSameRowsAndStatistics) {
       "filter dstPort = 22 or dstPort > 400 | stats count(*) by dstPort",
       "filter dstPort = 22 or srcPort = 40004 | stats count(*) by dstPort",
       "filter dstPort >= 22 and dstPort <= 100 | stats count(*) by dstPort",
+      // Batches that stages change (a slot computed, rows dropped) or take
+      // away whole (no stats), before the scan reuses them for the next
+      // block; row ids read (earliest, @ptr) or not.
+      "fields bytes * 2 as x | filter x > 500000 | stats count(*) as n, sum(x) by action",
+      "fields @timestamp, srcAddr, bytes, @log | filter dstPort = 22 | sort @timestamp",
+      "stats earliest(srcAddr) as e, latest(dstPort) as l, count(*) by action",
+      "fields concat(action, \"-\", logStatus) as k | stats count(*) by k, bin(1m)",
   };
   std::vector<QueryResult> before = RunBeforeAndAfterFlush(queries);
   ASSERT_EQ(before.size(), queries.size());
