@@ -28,6 +28,20 @@ int SegmentFooter::ColumnIndex(uint16_t id) const {
   return -1;
 }
 
+ColumnKind StoredKindOf(ValueKind k) {
+  switch (k) {
+    case ValueKind::kInt:
+      return ColumnKind::kInt;
+    case ValueKind::kTime:
+      return ColumnKind::kTime;
+    case ValueKind::kAddress:
+      return ColumnKind::kAddress;
+    case ValueKind::kString:
+      return ColumnKind::kString;
+  }
+  return ColumnKind::kInt;
+}
+
 void MergeStats(ColumnStats* a, const ColumnStats& b) {
   a->nulls += b.nulls;
   if (!b.has_range) return;

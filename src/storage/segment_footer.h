@@ -17,6 +17,7 @@
 
 #include "common/ip_address.h"
 #include "common/status.h"
+#include "flowlog/field_catalog.h"
 #include "storage/format.h"
 
 namespace flowlens::storage {
@@ -75,6 +76,10 @@ std::string EncodeFooter(const SegmentFooter& footer);
 // DataLoss (without a path; the caller adds it) when malformed.
 Result<SegmentFooter> DecodeFooter(std::string_view bytes,
                                    uint32_t version = format::kSegmentVersion);
+
+// How a flow-log field of kind `k` is stored (the only kind a reader accepts
+// for that field's column).
+ColumnKind StoredKindOf(ValueKind k);
 
 // Merges chunk statistics `b` into `a`.
 void MergeStats(ColumnStats* a, const ColumnStats& b);

@@ -60,6 +60,15 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs,
       }
     }
   }
+  // A flow-log field's column must be of its field's kind: readers fill the
+  // vector of that kind (a string field read as ints would be read as strings).
+  for (const ColumnMeta& c : footer->columns) {
+    if (c.id < Catalog().size() && c.kind != StoredKindOf(Catalog()[c.id].kind)) {
+      return Status::DataLoss(
+          fmt::format("{}: column of field {} has the wrong kind in the segment footer", path,
+                      Catalog()[c.id].name));
+    }
+  }
   if (!footer->format.empty()) {
     Result<Layout> layout = Layout::FromFormat(footer->format);
     if (!layout.ok()) return Status::DataLoss(path + ": bad format in segment footer");

@@ -21,20 +21,6 @@ constexpr size_t kSampleRows = 256;
 // stream, raw message.
 constexpr size_t kSystemColumns = 4;
 
-ColumnKind KindOf(ValueKind k) {
-  switch (k) {
-    case ValueKind::kInt:
-      return ColumnKind::kInt;
-    case ValueKind::kTime:
-      return ColumnKind::kTime;
-    case ValueKind::kAddress:
-      return ColumnKind::kAddress;
-    case ValueKind::kString:
-      return ColumnKind::kString;
-  }
-  return ColumnKind::kInt;
-}
-
 // Min and max of the present values, in a loop without a branch per value.
 ColumnStats IntStats(std::span<const int64_t> v, const uint8_t* valid) {
   ColumnStats s;
@@ -152,7 +138,7 @@ SegmentEncoder::SegmentEncoder(WritableFile* file, uint64_t segment_id, uint64_t
       if (std::count(mirror_pos_.begin(), mirror_pos_.end(), static_cast<int>(i))) {
         ref = IntReference::kMirror;
       }
-      footer_.columns.push_back({static_cast<uint16_t>(f.id), KindOf(f.kind), ref});
+      footer_.columns.push_back({static_cast<uint16_t>(f.id), StoredKindOf(f.kind), ref});
     }
     if (!mirror_pos_.empty()) {
       footer_.columns.push_back({format::kColMirror, ColumnKind::kInt, IntReference::kNone});

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include "flowlog/record.h"
+#include "storage/coding.h"
+#include "storage/crc32c.h"
 #include "storage/file_system.h"
 #include "storage/segment_reader.h"
 #include "storage/segment_writer.h"
@@ -439,6 +441,40 @@ TEST_F(StorageSegment, EveryCorruptByteIsReportedNeverACrash) {
       (void)(*r)->ReadBlock(req, 0, &block);
     }
   }
+}
+
+
+// A footer with a valid checksum whose flow-log field column has another
+// kind than its field (the string field `action` stored as ints) is refused
+// at open: readers fill the vector of the field's kind and would read an
+// empty one.
+TEST_F(StorageSegment, FieldColumnOfTheWrongKindIsRefused) {
+  Write(kMixedLines, &Layout::Default());
+  Result<std::string> good = DefaultFileSystem()->ReadFile(path_);
+  ASSERT_TRUE(good.ok());
+  const std::string& bytes = *good;
+  const char* trailer = bytes.data() + bytes.size() - format::kSegmentTrailerSize;
+  const uint64_t offset = DecodeFixed64(trailer);
+  const uint32_t length = DecodeFixed32(trailer + 8);
+  Result<SegmentFooter> footer = DecodeFooter(std::string_view(bytes).substr(offset, length));
+  ASSERT_TRUE(footer.ok());
+  const int c = footer->ColumnIndex(fields::kAction);
+  ASSERT_GE(c, 0);
+  ASSERT_EQ(footer->columns[static_cast<size_t>(c)].kind, ColumnKind::kString);
+  footer->columns[static_cast<size_t>(c)].kind = ColumnKind::kInt;
+  const std::string new_footer = EncodeFooter(*footer);
+  std::string bad = bytes.substr(0, offset) + new_footer;
+  PutFixed64(&bad, offset);
+  PutFixed32(&bad, static_cast<uint32_t>(new_footer.size()));
+  PutFixed32(&bad, crc32c::Mask(crc32c::Value(new_footer)));
+  bad.append(trailer + 16, format::kSegmentTrailerSize - 16);  // the magic number
+  auto f = DefaultFileSystem()->NewWritableFile(path_);
+  ASSERT_TRUE((*f)->Append(bad).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  auto r = SegmentReader::Open(DefaultFileSystem().get(), path_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("action"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(path_), std::string::npos) << r.status().message();
 }
 
 }  // namespace
