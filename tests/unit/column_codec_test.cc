@@ -103,7 +103,7 @@ TEST(ColumnCodec, PlanarIntsGiveWhatTheWholeDecoderGives) {
     EXPECT_TRUE(d.done());
     EXPECT_EQ(got_valid, want_valid);
     const size_t runs[][2] = {{0, n}, {0, n / 2}, {n / 3, n - n / 3}, {n / 2, 1},
-                              {n > 70 ? 63 : 0, n > 70 ? 7 : 0}, {n - n / 5, n / 5}};
+                              {n > 70 ? size_t{63} : 0, n > 70 ? size_t{7} : 0}, {n - n / 5, n / 5}};
     for (const auto& run : runs) {
       const size_t r = run[0], m = run[1];
       std::vector<int64_t> got(m + 1, 42);
